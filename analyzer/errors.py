@@ -23,8 +23,9 @@ class AnalyzerError(Exception):
 class InputError(AnalyzerError):
     """Something about the input that the user can fix.
 
-    ``source`` is the file name (or ``<bytes>``/``<stdin>``), ``location`` the place within it
-    (``line 7``, ``record 12``, ``field 'val_loss'``), ``detail`` what is wrong and what was expected.
+    ``source`` is the file name (or ``<bytes>``/``<stdin>``), ``location`` the place within
+    it (``line 7``, ``record 12``, ``field 'val_loss'``), ``detail`` what is wrong and what was
+    expected.
     The string form is ``source: location: detail``, leaving out the parts that are unknown.
     """
 
@@ -56,7 +57,9 @@ class InputError(AnalyzerError):
         if self.record is not None:
             parts.append(f"record {self.record}")
         if self.field is not None:
-            parts.append(f"column '{self.field}'" if self.line is not None else f"field '{self.field}'")
+            parts.append(
+                f"column '{self.field}'" if self.line is not None else f"field '{self.field}'"
+            )
         return ": ".join(parts) if parts else None
 
     def _render(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from analyzer.model.series import Direction, Granularity, Metric, Split
 
-_SPLIT_WORDS: dict[str, Split] = {
+SPLIT_WORDS: dict[str, Split] = {
     "train": Split.TRAIN,
     "training": Split.TRAIN,
     "trn": Split.TRAIN,
@@ -111,10 +111,10 @@ def normalize_name(raw: str, *, split_hint: Split | None = None) -> NormalizedNa
 
     split: Split | None = None
     # A split word at either end (``val_loss``, ``loss_val``, ``Loss/train``).
-    if len(tokens) > 1 and tokens[0] in _SPLIT_WORDS:
-        split = _SPLIT_WORDS[tokens.pop(0)]
-    elif len(tokens) > 1 and tokens[-1] in _SPLIT_WORDS:
-        split = _SPLIT_WORDS[tokens.pop()]
+    if len(tokens) > 1 and tokens[0] in SPLIT_WORDS:
+        split = SPLIT_WORDS[tokens.pop(0)]
+    elif len(tokens) > 1 and tokens[-1] in SPLIT_WORDS:
+        split = SPLIT_WORDS[tokens.pop()]
     if len(tokens) > 1 and tokens[0] in ("epoch", "batch") and granularity is None:
         granularity = Granularity.EPOCH if tokens.pop(0) == "epoch" else Granularity.STEP
 

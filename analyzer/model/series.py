@@ -75,9 +75,7 @@ class Series:
         steps = _as_float64(self.steps)
         values = _as_float64(self.values)
         if steps.shape != values.shape:
-            raise ValueError(
-                f"series {self.name!r}: {steps.size} steps but {values.size} values"
-            )
+            raise ValueError(f"series {self.name!r}: {steps.size} steps but {values.size} values")
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "values", values)
         if self.wall_times is not None:

@@ -13,8 +13,9 @@ from scipy import fft as _fft
 
 
 def acf(x: np.ndarray, max_lag: int | None = None) -> np.ndarray:
-    """Sample autocorrelation r_0..r_max_lag (r_0 = 1), the biased estimator used by
-    statsmodels' ``acf(fft=True)`` and pymannkendall: sum((x_t - m)(x_{t+k} - m)) / sum((x_t - m)^2).
+    """Sample autocorrelation r_0..r_max_lag (r_0 = 1): the biased estimator used by
+    statsmodels' ``acf(fft=True)`` and pymannkendall,
+    r_k = sum((x_t - m)(x_{t+k} - m)) / sum((x_t - m)^2).
 
     A constant series has no defined autocorrelation; its lags 1.. are returned as 0.
     """
