@@ -109,6 +109,8 @@ def _build(
                 # Two columns of one file mean the same thing (``acc`` and ``accuracy``):
                 # keep both, the second under its own name.
                 own = raw.name.strip().lower().replace(" ", "_")
+                while (norm.split, own, granularity) in seen_in_file:
+                    own += "_2"
                 norm = replace(norm, metric_name=own, name=own)
                 key = (norm.split, own, granularity)
                 warnings.append(

@@ -52,6 +52,8 @@ def _maybe_gunzip(name: str, data: bytes, limits: IngestLimits) -> tuple[str, by
                 "(raise IngestLimits.max_bytes to accept it)",
                 source=name,
             )
+        if not decompressor.eof:
+            raise InputError("gzip stream is truncated (the file was cut short)", source=name)
     except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(
             f"looks gzip-compressed but cannot be decompressed: {exc}", source=name

@@ -33,8 +33,16 @@ def test_series_arrays_are_read_only():
 
 def test_series_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="2 steps but 3 values"):
-        Series("loss", Metric.LOSS, "loss", Split.TRAIN, Direction.LOWER, Granularity.EPOCH,
-               steps=[0, 1], values=[1, 2, 3])
+        Series(
+            "loss",
+            Metric.LOSS,
+            "loss",
+            Split.TRAIN,
+            Direction.LOWER,
+            Granularity.EPOCH,
+            steps=[0, 1],
+            values=[1, 2, 3],
+        )
 
 
 def test_log_lookup_prefers_epoch_granularity():
