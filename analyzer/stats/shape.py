@@ -1,0 +1,335 @@
+"""The shape of a learning curve: its noise level, smoothed versions of it, and a convergence
+fit that says where it is heading and how much improvement is left.
+
+* :func:`noise_scale`: the MAD of first differences, divided by sqrt(2) and scaled by 1.4826 so
+  that it estimates sigma for Gaussian noise around a smooth curve. Differencing removes the
+  slowly varying curve, subtracting the median difference removes a constant slope, and the
+  MAD ignores spikes. Assumes the noise is roughly independent from point to point; positive
+  autocorrelation makes it underestimate the marginal sigma (window first: see ``windowing``).
+* :func:`ema`: exponential moving average as TensorBoard's smoothing slider does it (weight
+  ``w = 1 - alpha``, debiased so early values are not pulled toward 0, non-finite values passed
+  through and skipped), equal to pandas ``ewm(alpha, adjust=True, ignore_na=True)``.
+* :func:`running_median` and :func:`hampel`: robust smoothers that one spike cannot move.
+* :func:`fit_convergence`: least-squares fits of ``a + b*exp(-t/tau)`` and of the power law
+  ``a + b*(t+1)^(-c)`` (the two shapes loss curves are usually described by), chosen by AICc
+  (AIC with the small-sample correction; both have 3 parameters, so between them this is the
+  lower residual sum of squares). A constant (1 parameter) competes too: when it has the lowest
+  AICc the curve shows no convergence signal above its noise, and the result says so with
+  ``model == "constant"`` and no remaining improvement, instead of extrapolating noise.
+  Starting values come from a grid over the nonlinear parameter with ``a`` and ``b`` solved
+  exactly by linear least squares at each grid point (variable projection), so ``curve_fit``
+  starts near the optimum and rarely fails; when it does, the result says why instead of raising.
+  Standard errors come from the covariance, inflated by the residuals' integrated
+  autocorrelation time (``n / n_eff``) because loss curve residuals are rarely independent; the
+  CI of the remaining improvement uses the delta method with a t quantile (df = n - 3).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage, optimize, signal
+from scipy import stats as _stats
+
+from analyzer.stats.autocorr import effective_sample_size
+
+_MAD_TO_SIGMA = 1.482602218505602  # 1 / Phi^-1(3/4)
+MIN_FIT_POINTS = 8
+
+
+@dataclass(frozen=True)
+class NoiseScale:
+    """Robust estimate of the point-to-point noise sigma of a series."""
+
+    sigma: float
+    n: int
+    method: str = "mad_first_differences"
+    insufficient: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.insufficient is None
+
+
+def noise_scale(values: np.ndarray) -> NoiseScale:
+    """``1.4826 * MAD(diff(x)) / sqrt(2)`` over the finite values (needs at least 3)."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    if x.size < 3:
+        return NoiseScale(math.nan, int(x.size), insufficient="fewer than 3 finite values")
+    d = np.diff(x)
+    mad = float(np.median(np.abs(d - np.median(d))))
+    return NoiseScale(_MAD_TO_SIGMA * mad / math.sqrt(2.0), int(x.size))
+
+
+def ema(values: np.ndarray, *, alpha: float | None = None, span: float | None = None) -> np.ndarray:
+    """Debiased exponential moving average (TensorBoard smoothing with weight ``1 - alpha``).
+
+    Give ``alpha`` in (0, 1] or ``span`` >= 1 (``alpha = 2 / (span + 1)``, pandas' convention).
+    Non-finite inputs are returned unchanged at their positions and do not enter the average.
+    """
+    if (alpha is None) == (span is None):
+        raise ValueError("give exactly one of alpha or span")
+    if span is not None:
+        if span < 1:
+            raise ValueError("span must be >= 1")
+        alpha = 2.0 / (span + 1.0)
+    if not 0.0 < alpha <= 1.0:
+        raise ValueError("alpha must be in (0, 1]")
+    x = np.asarray(values, dtype=np.float64).ravel()
+    out = x.copy()
+    finite = np.isfinite(x)
+    xf = x[finite]
+    if xf.size == 0:
+        return out
+    decay = 1.0 - alpha
+    biased = signal.lfilter([alpha], [1.0, -decay], xf)
+    debias = -np.expm1(np.arange(1, xf.size + 1) * math.log(decay)) if decay > 0 else 1.0
+    out[finite] = biased / debias
+    return out
+
+
+def running_median(values: np.ndarray, size: int) -> np.ndarray:
+    """Centred running median of ``size`` points over the finite values (edges repeat the
+    nearest value); non-finite inputs are returned unchanged at their positions."""
+    if size < 1:
+        raise ValueError("size must be >= 1")
+    x = np.asarray(values, dtype=np.float64).ravel()
+    out = x.copy()
+    finite = np.isfinite(x)
+    if finite.any():
+        out[finite] = ndimage.median_filter(x[finite], size=size, mode="nearest")
+    return out
+
+
+def hampel(values: np.ndarray, size: int, n_sigmas: float = 3.0) -> np.ndarray:
+    """Hampel filter: replace a finite value by its running median when it lies more than
+    ``n_sigmas`` robust sigmas (1.4826 * running MAD) from it. Other values are kept as they
+    are, so the curve is only touched where it spikes."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    out = x.copy()
+    finite = np.isfinite(x)
+    if not finite.any():
+        return out
+    xf = x[finite]
+    med = ndimage.median_filter(xf, size=size, mode="nearest")
+    mad = ndimage.median_filter(np.abs(xf - med), size=size, mode="nearest")
+    spikes = np.abs(xf - med) > n_sigmas * _MAD_TO_SIGMA * mad
+    out[finite] = np.where(spikes, med, xf)
+    return out
+
+
+@dataclass(frozen=True)
+class ConvergenceFit:
+    """The chosen convergence model and what it implies.
+
+    ``params``/``stderr`` are ``(a, b, tau)`` for ``"exponential"`` and ``(a, b, c)`` for
+    ``"power"``, with ``t`` measured from the first point; ``(mean, 0, nan)`` for ``"constant"``.
+    ``tau`` is NaN unless the model is exponential; ``t90`` is the time from the first point by
+    which 90% of the initial gap to the asymptote has closed (0 for a constant).
+    ``remaining`` = fitted last value - asymptote (positive for a decreasing curve still
+    improving), ``remaining_relative`` = remaining / |fitted last value|; ``remaining_ci`` is
+    its ``confidence`` interval. ``inflation`` is the factor (residuals' ``n / n_eff``) the
+    covariance was multiplied by.
+    ``aic`` holds every model's AICc (NaN for a model that failed).
+    """
+
+    model: str
+    asymptote: float
+    asymptote_se: float
+    tau: float
+    t90: float
+    fitted_last: float
+    remaining: float
+    remaining_se: float
+    remaining_ci: tuple[float, float]
+    remaining_relative: float
+    params: tuple[float, float, float]
+    stderr: tuple[float, float, float]
+    aic: dict[str, float]
+    residual_sigma: float
+    inflation: float
+    n: int
+    confidence: float
+    insufficient: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.insufficient is None
+
+
+def _failed(reason: str, n: int, confidence: float, aic: dict | None = None) -> ConvergenceFit:
+    nan = math.nan
+    return ConvergenceFit(
+        "none", nan, nan, nan, nan, nan, nan, nan, (nan, nan), nan, (nan, nan, nan),
+        (nan, nan, nan), aic or {}, nan, nan, n, confidence, insufficient=reason,
+    )  # fmt: skip
+
+
+def _aicc(rss: float, n: int, k: int) -> float:
+    return n * math.log(max(rss, 1e-300) / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+
+
+def _constant(y: np.ndarray, aic: dict, confidence: float) -> ConvergenceFit:
+    """The curve is flat within its noise: asymptote = mean, nothing left to gain."""
+    n = int(y.size)
+    mean = float(y.mean())
+    inflation = float(n / effective_sample_size(y - mean))
+    se = float(y.std(ddof=1) * math.sqrt(inflation / n))
+    return ConvergenceFit(
+        "constant", mean, se, math.nan, 0.0, mean, 0.0, 0.0, (0.0, 0.0), 0.0,
+        (mean, 0.0, math.nan), (se, 0.0, math.nan), aic, float(y.std(ddof=1)), inflation, n,
+        confidence,
+    )  # fmt: skip
+
+
+def _exp_model(s, a, b, k):
+    return a + b * np.exp(-s / k)
+
+
+def _power_model(s, a, b, c):
+    return a + b * np.power(s + 1.0, -c)
+
+
+def _grid_start(basis, grid, y):
+    """For each nonlinear value in ``grid`` solve a, b by least squares; return the best."""
+    best = None
+    for g in grid:
+        phi = basis(g)
+        design = np.column_stack([np.ones_like(phi), phi])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        rss = float(np.sum((y - design @ coef) ** 2))
+        if best is None or rss < best[0]:
+            best = (rss, float(coef[0]), float(coef[1]), float(g))
+    return best[1:]
+
+
+def _fit_one(name, s, y, span, steps_unit):
+    """Fit one model on rescaled time ``s`` (0..1 for exponential); returns params in the
+    caller's time units, their covariance, and the RSS, or a failure reason."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", optimize.OptimizeWarning)
+        try:
+            if name == "exponential":
+                u = s / span
+                grid = np.geomspace(0.01, 10.0, 40)
+                a0, b0, k0 = _grid_start(lambda k: np.exp(-u / k), grid, y)
+                popt, pcov = optimize.curve_fit(
+                    _exp_model, u, y, p0=(a0, b0, k0),
+                    bounds=([-np.inf, -np.inf, 1e-3], [np.inf, np.inf, 100.0]), maxfev=5000,
+                )  # fmt: skip
+                # back to caller's time units: tau = k * span
+                jac = np.diag([1.0, 1.0, span])
+                popt = popt * np.array([1.0, 1.0, span])
+                pcov = jac @ pcov @ jac
+            else:
+                u = s / steps_unit
+                grid = np.geomspace(0.02, 5.0, 40)
+                a0, b0, c0 = _grid_start(lambda c: np.power(u + 1.0, -c), grid, y)
+                popt, pcov = optimize.curve_fit(
+                    _power_model, u, y, p0=(a0, b0, c0),
+                    bounds=([-np.inf, -np.inf, 1e-3], [np.inf, np.inf, 20.0]), maxfev=5000,
+                )  # fmt: skip
+        except (RuntimeError, ValueError, optimize.OptimizeWarning, np.linalg.LinAlgError) as e:
+            return None, f"{name} fit failed: {e}"
+    if not (np.all(np.isfinite(popt)) and np.all(np.isfinite(pcov))):
+        return None, f"{name} fit has no finite covariance"
+    return (popt, pcov), None
+
+
+def fit_convergence(
+    values: np.ndarray,
+    t: np.ndarray | None = None,
+    *,
+    confidence: float = 0.95,
+) -> ConvergenceFit:
+    """Fit exponential and power-law convergence to ``values`` (over ``t``, default 0..n-1),
+    keep the one with the lower AIC, and report asymptote, time scale, remaining improvement.
+
+    Non-finite values (and their times) are dropped. Fewer than 8 finite points, a constant
+    series, or both fits failing give an ``insufficient`` result, never an exception.
+    For the power law, ``t`` is counted in the series' median step spacing (epochs for an
+    epoch-indexed log), so ``(t+1)`` means "one step after the first point".
+    """
+    y = np.asarray(values, dtype=np.float64).ravel()
+    tt = np.arange(y.size, dtype=np.float64) if t is None else np.asarray(t, np.float64).ravel()
+    if tt.size != y.size:
+        raise ValueError(f"t has {tt.size} entries, values has {y.size}")
+    keep = np.isfinite(y) & np.isfinite(tt)
+    y, tt = y[keep], tt[keep]
+    n = int(y.size)
+    if n < MIN_FIT_POINTS:
+        return _failed(f"fewer than {MIN_FIT_POINTS} finite points", n, confidence)
+    if np.ptp(y) == 0.0:
+        return _failed("constant series", n, confidence)
+    order = np.argsort(tt, kind="stable")
+    y, tt = y[order], tt[order]
+    s = tt - tt[0]
+    span = float(s[-1])
+    if span <= 0:
+        return _failed("all points at the same time", n, confidence)
+    unit = float(np.median(np.diff(s))) or span / (n - 1)
+
+    fits, aic, reasons = {}, {}, []
+    for name in ("exponential", "power"):
+        fit, reason = _fit_one(name, s, y, span, unit)
+        if fit is None:
+            reasons.append(reason)
+            aic[name] = math.nan
+            continue
+        popt, pcov = fit
+        model = _exp_model if name == "exponential" else _power_model
+        u = s if name == "exponential" else s / unit
+        rss = float(np.sum((y - model(u, *popt)) ** 2))
+        aic[name] = _aicc(rss, n, 3)
+        fits[name] = (popt, pcov, rss, u)
+    if not fits:
+        return _failed("; ".join(reasons), n, confidence, aic)
+    aic["constant"] = _aicc(float(np.sum((y - y.mean()) ** 2)), n, 1)
+    if aic["constant"] < min(aic[k] for k in fits):
+        return _constant(y, aic, confidence)
+
+    name = min(fits, key=lambda k: aic[k])
+    popt, pcov, rss, u = fits[name]
+    model = _exp_model if name == "exponential" else _power_model
+    a, b, p = (float(v) for v in popt)
+    residual = y - model(u, *popt)
+    inflation = float(n / effective_sample_size(residual))
+    pcov = pcov * inflation
+    se = np.sqrt(np.clip(np.diag(pcov), 0.0, None))
+
+    last = float(u[-1])
+    if name == "exponential":
+        g = math.exp(-last / p)
+        grad = np.array([0.0, g, b * g * last / p**2])
+        tau, t90 = p, p * math.log(10.0)
+    else:
+        g = (last + 1.0) ** (-p)
+        grad = np.array([0.0, g, -b * g * math.log(last + 1.0)])
+        tau, t90 = math.nan, (10.0 ** (1.0 / p) - 1.0) * unit
+    remaining = b * g
+    remaining_se = float(math.sqrt(max(float(grad @ pcov @ grad), 0.0)))
+    q = float(_stats.t.ppf(0.5 + confidence / 2.0, n - 3))
+    fitted_last = a + remaining
+    return ConvergenceFit(
+        model=name,
+        asymptote=a,
+        asymptote_se=float(se[0]),
+        tau=tau,
+        t90=t90,
+        fitted_last=fitted_last,
+        remaining=remaining,
+        remaining_se=remaining_se,
+        remaining_ci=(remaining - q * remaining_se, remaining + q * remaining_se),
+        remaining_relative=remaining / abs(fitted_last) if fitted_last != 0 else math.nan,
+        params=(a, b, p),
+        stderr=(float(se[0]), float(se[1]), float(se[2])),
+        aic=aic,
+        residual_sigma=math.sqrt(rss / (n - 3)),
+        inflation=inflation,
+        n=n,
+        confidence=confidence,
+    )
