@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _stats
 
-from analyzer.stats.paired import autocorrected_mean
+from analyzer.stats.paired import autocorrected_mean, is_constant
 
 DEFAULT_LOG_MARGIN = math.log(1.1)
 DEFAULT_RELATIVE_MARGIN = 0.1
@@ -145,7 +145,7 @@ def tost(
 
     if d.size < 3:
         return insufficient("fewer than 3 usable pairs")
-    if np.all(d == d[0]):
+    if is_constant(d):
         return insufficient("the paired quantity is constant")
     est = autocorrected_mean(d, autocorrelation=autocorrelation)
     if est.n_eff < 2.0:

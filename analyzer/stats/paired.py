@@ -53,6 +53,11 @@ def autocorrected_mean(d: np.ndarray, *, autocorrelation: bool = True) -> MeanEs
     return MeanEstimate(float(np.mean(d)), sd, sd / math.sqrt(n_eff), n, n_eff, n_eff - 1.0)
 
 
+def is_constant(d: np.ndarray) -> bool:
+    """True when ``d`` varies by no more than rounding (1e-12 relative): its sd would be noise."""
+    return bool(np.ptp(d) <= 1e-12 * max(1.0, float(np.max(np.abs(d)))))
+
+
 def paired_differences(x: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, int]:
     """``x - y`` (or ``x`` alone) where both are finite, and how many pairs were dropped."""
     x = np.asarray(x, dtype=np.float64).ravel()
@@ -197,7 +202,7 @@ def paired_t(
 
     if d.size < 3:
         return insufficient("fewer than 3 finite paired differences")
-    if np.all(d == d[0]):
+    if is_constant(d):
         return insufficient("all paired differences are equal")
     est = autocorrected_mean(d, autocorrelation=autocorrelation)
     if est.n_eff < 2.0:
