@@ -263,7 +263,7 @@ def fit_convergence(
     n = int(y.size)
     if n < MIN_FIT_POINTS:
         return _failed(f"fewer than {MIN_FIT_POINTS} finite points", n, confidence)
-    if np.ptp(y) == 0.0:
+    if np.all(y == y[0]):
         return _failed("constant series", n, confidence)
     order = np.argsort(tt, kind="stable")
     y, tt = y[order], tt[order]
@@ -272,15 +272,23 @@ def fit_convergence(
     if span <= 0:
         return _failed("all points at the same time", n, confidence)
     unit = float(np.median(np.diff(s))) or span / (n - 1)
+    # Fit the standardized curve (well conditioned at any loss scale), then scale back.
+    with np.errstate(over="ignore", invalid="ignore"):
+        loc, scale = float(np.mean(y)), float(np.std(y))
+    if not 1e-100 < scale < 1e100:
+        return _failed("values outside the range a fit can handle", n, confidence)
+    back = np.array([scale, scale, 1.0])
 
     fits, aic, reasons = {}, {}, []
     for name in ("exponential", "power"):
-        fit, reason = _fit_one(name, s, y, span, unit)
+        with np.errstate(all="ignore"):
+            fit, reason = _fit_one(name, s, (y - loc) / scale, span, unit)
         if fit is None:
             reasons.append(reason)
             aic[name] = math.nan
             continue
-        popt, pcov = fit
+        popt, pcov = fit[0] * back, fit[1] * np.outer(back, back)
+        popt[0] += loc
         model = _exp_model if name == "exponential" else _power_model
         u = s if name == "exponential" else s / unit
         rss = float(np.sum((y - model(u, *popt)) ** 2))

@@ -1,0 +1,136 @@
+"""Noise scale, smoothers and convergence fits of analyzer.stats.shape."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyzer.stats.shape import (
+    ema,
+    fit_convergence,
+    hampel,
+    noise_scale,
+    running_median,
+)
+
+
+def test_noise_scale_estimates_sigma_of_gaussian_noise_around_a_trend():
+    rng = np.random.default_rng(1)
+    t = np.arange(20_000)
+    for sigma in (0.01, 0.5, 3.0):
+        y = 5 * np.exp(-t / 4000) + 0.001 * t + rng.normal(0, sigma, t.size)
+        assert noise_scale(y).sigma == pytest.approx(sigma, rel=0.03)
+
+
+def test_noise_scale_ignores_spikes_and_nan():
+    rng = np.random.default_rng(2)
+    y = rng.normal(0, 1.0, 5000)
+    y[::100] += 50.0
+    y[::77] = np.nan
+    assert noise_scale(y).sigma == pytest.approx(1.0, rel=0.06)
+    assert np.std(y[np.isfinite(y)]) > 4  # the plain sd would be fooled
+    assert not noise_scale(np.array([1.0, np.nan])).ok
+
+
+def test_ema_matches_pandas_and_tensorboard_recursion():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=500)
+    x[[10, 11, 200]] = np.nan
+    x[300] = np.inf
+    ref = pd.Series(np.where(np.isfinite(x), x, np.nan)).ewm(alpha=0.2, ignore_na=True).mean()
+    out = ema(x, alpha=0.2)
+    fin = np.isfinite(x)
+    np.testing.assert_allclose(out[fin], ref.to_numpy()[fin], rtol=1e-10, atol=1e-14)
+    assert np.isnan(out[[10, 11, 200]]).all() and out[300] == np.inf  # passed through
+    # TensorBoard's loop: last = last * w + (1 - w) * x; smoothed = last / (1 - w^k)
+    w, last, tb = 0.8, 0.0, []
+    for k, v in enumerate(x[fin], start=1):
+        last = last * w + (1 - w) * v
+        tb.append(last / (1 - w**k))
+    np.testing.assert_allclose(out[fin], tb, rtol=1e-10)
+    span9 = ema(x, span=9)[fin]  # alpha = 2 / (9 + 1)
+    np.testing.assert_allclose(span9, ref.to_numpy()[fin], rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError):
+        ema(x, alpha=0.2, span=3)
+
+
+def test_running_median_and_hampel_resist_spikes():
+    rng = np.random.default_rng(4)
+    t = np.arange(400)
+    clean = 1 + np.exp(-t / 80)
+    y = clean + rng.normal(0, 0.01, t.size)
+    spikes = [50, 51, 180, 333]
+    y[spikes] += 5.0
+    y[90] = np.nan
+    med = running_median(y, 9)
+    assert np.nanmax(np.abs(med - clean)) < 0.05 and np.isnan(med[90])
+    h = hampel(y, 9)
+    assert np.max(np.abs(h[spikes] - clean[spikes])) < 0.05
+    untouched = np.setdiff1d(np.arange(t.size), [*spikes, 90])
+    changed = np.flatnonzero(h[untouched] != y[untouched])
+    assert changed.size < 0.1 * t.size  # a 9-point MAD is noisy: some 3-"sigma" points move
+    assert np.max(np.abs(h[untouched] - y[untouched])) < 0.05  # ... but only to nearby values
+    ema_out = ema(y, alpha=0.3)
+    assert abs(ema_out[180] - clean[180]) > 0.5  # what the robust smoothers protect against
+
+
+def test_exponential_fit_recovers_parameters():
+    rng = np.random.default_rng(5)
+    t = np.arange(120.0)
+    a, b, tau = 0.35, 2.0, 25.0
+    y = a + b * np.exp(-t / tau) + rng.normal(0, 0.02, t.size)
+    f = fit_convergence(y)
+    assert f.ok and f.model == "exponential"
+    assert f.asymptote == pytest.approx(a, abs=0.02)
+    assert f.tau == pytest.approx(tau, rel=0.05)
+    assert f.t90 == pytest.approx(f.tau * math.log(10))
+    truth = b * math.exp(-119 / tau)
+    assert f.remaining == pytest.approx(truth, abs=3 * f.remaining_se + 1e-3)
+    assert f.fitted_last == pytest.approx(f.asymptote + f.remaining)
+    assert f.remaining_relative == pytest.approx(f.remaining / f.fitted_last)
+    assert f.aic["exponential"] < f.aic["power"]
+
+
+def test_power_law_fit_recovers_parameters_and_steps_as_time():
+    rng = np.random.default_rng(6)
+    epochs = np.arange(150.0)
+    a, b, c = 0.2, 1.5, 0.8
+    y = a + b * (epochs + 1) ** -c + rng.normal(0, 0.01, epochs.size)
+    f = fit_convergence(y, t=1000 + 50 * epochs)  # steps: 50 per epoch, starting at 1000
+    assert f.ok and f.model == "power"
+    assert f.params[2] == pytest.approx(c, rel=0.1)
+    assert f.asymptote == pytest.approx(a, abs=0.03)
+    assert math.isnan(f.tau)
+    assert f.t90 == pytest.approx(50 * (10 ** (1 / c) - 1), rel=0.3)  # in steps
+
+
+def test_remaining_improvement_ci_covers_the_truth_in_most_repetitions():
+    rng = np.random.default_rng(7)
+    t = np.arange(80.0)
+    covered, reps = 0, 60
+    truth = 1.5 * math.exp(-79 / 30)
+    for _ in range(reps):
+        y = 0.5 + 1.5 * np.exp(-t / 30) + rng.normal(0, 0.03, t.size)
+        f = fit_convergence(y)
+        covered += f.remaining_ci[0] <= truth <= f.remaining_ci[1]
+    assert covered / reps >= 0.85
+
+
+def test_flat_noise_and_degenerate_input_never_raise():
+    rng = np.random.default_rng(8)
+    for seed in range(5):
+        noise = 0.7 + np.random.default_rng(seed).normal(0, 0.05, 60)
+        f = fit_convergence(noise)
+        assert f.ok
+        lo, hi = f.remaining_ci
+        assert lo <= 0.0 <= hi or abs(f.remaining) < 0.05
+    f = fit_convergence(0.7 + rng.normal(0, 0.05, 60))
+    if f.model == "constant":
+        assert f.remaining == 0.0 and f.asymptote == pytest.approx(0.7, abs=0.05)
+    flat = fit_convergence(np.full(50, 0.3))
+    assert not flat.ok and flat.insufficient == "constant series" and math.isnan(flat.remaining)
+    assert not fit_convergence(np.array([1.0, 0.5, 0.4])).ok
+    assert not fit_convergence(np.full(30, np.nan)).ok
+    huge = fit_convergence(np.array([1e300, -1e300] * 10))
+    assert not huge.ok and "range" in huge.insufficient
