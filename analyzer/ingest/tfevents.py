@@ -10,11 +10,12 @@ tensorboardX write ``Summary.Value.simple_value``; TF2's ``tf.summary.scalar`` (
 is ``"scalars"``. TF2 writers put that metadata only on the first value of a tag in a file, so
 the plugin of a tag is remembered across records.
 
-Why it is fast: the file is already in memory, each frame is cut with one slice (a small
-copy: the C CRC wants ``bytes``), both checksums are computed by ``google_crc32c``'s C code,
-and each record is parsed by the upb protobuf backend with a vendored minimal copy of the
-Event proto (``_proto/tb_event.proto``, its own package name so it never clashes with
-TensorFlow's).
+Why it is fast: the file is already in memory; the frames are walked once, every checksum is
+computed by ``google_crc32c``'s C code and compared with numpy; records laid out exactly as
+tensorboardX/PyTorch/TF1 write one scalar are decoded all at once with numpy (see the fast
+path below), and every other record is parsed by the upb protobuf backend with a vendored
+minimal copy of the Event proto (``_proto/tb_event.proto``, its own package name so it never
+clashes with TensorFlow's).
 
 Granularity follows the shared name rules (:func:`analyzer.model.normalize_name`): Keras'
 ``epoch_*`` tags are per epoch (their step *is* the 0-based epoch), ``batch_*`` and every tag

@@ -383,3 +383,43 @@ def test_mutation_with_refreshed_checksums_still_only_input_errors() -> None:
         if body:
             body[rng.integers(len(body))] ^= int(rng.integers(1, 256))
         _parse_or_input_error(b"".join(_record(bytes(b)) for b in mutated))
+
+
+def test_fast_path_agrees_with_upb_on_varied_records() -> None:
+    """The numpy fast path must decode exactly what upb decodes, and hand the rest to upb."""
+    from analyzer.ingest import tfevents
+
+    rng = np.random.default_rng(7)
+    tags = ["loss", "é/ünïcode", "x" * 120, "y" * 121, "Loss/train"]
+    steps = [0, 1, 127, 128, 2**40, -1, -(2**62)]
+    events = [Event(wall_time=WALL0, file_version="brain.Event:2")]
+    for i in range(400):
+        value = Summary.Value(tag=tags[i % len(tags)], simple_value=float(rng.normal()))
+        event = Event(
+            wall_time=WALL0 + i, step=steps[i % len(steps)], summary=Summary(value=[value])
+        )
+        if i % 9 == 0:  # two values in one event: not the fast layout
+            event.summary.value.add(tag="loss", simple_value=float(i))
+        if i % 13 == 0:
+            event.wall_time = 0.0  # omitted on the wire: not the fast layout
+        events.append(event)
+    data = b"".join(_record(e.SerializeToString()) for e in events)
+    (run,) = TFEVENTS.parse(SourceFile("v.tfevents", data), LIMITS)
+    got = _by_name(run)
+
+    starts, lengths, _ = tfevents._frames(data, "v")
+    fast = tfevents._fast_scalars(data, starts, lengths)
+    assert 0 < fast.matched.sum() < len(events) - 1  # both paths were taken
+    everything = np.arange(len(starts))
+    reference = tfevents._decoded_scalars(data, starts, lengths, everything, "v", LIMITS, 0)
+    assert list(got) == list(reference)
+    for tag, column in reference.items():
+        np.testing.assert_array_equal(got[tag].steps, column.steps, err_msg=tag)
+        np.testing.assert_array_equal(got[tag].values, column.values, err_msg=tag)
+        np.testing.assert_array_equal(got[tag].wall_times, column.wall_times, err_msg=tag)
+    # and against the events as written
+    loss = [
+        (e.step, v.simple_value) for e in events[1:] for v in e.summary.value if v.tag == "loss"
+    ]
+    np.testing.assert_array_equal(got["loss"].steps, [s for s, _ in loss])
+    np.testing.assert_array_equal(got["loss"].values, np.float32([v for _, v in loss]))
