@@ -13,6 +13,13 @@ lines represent jumps (LR drop, restart) and kinks (falling then rising: overfit
 one boundary each. The segment cost is the residual sum of squares, computed in O(1) from
 cumulative sums (a ruptures ``BaseCost``), which keeps PELT fast.
 
+Known limit: a clearly curved smooth decay (much larger than its noise) is approximated by a few
+lines, so it gets a few boundaries in its steep early part (two or three on 200 epochs of a
+decay 20 times its noise in the tests). Detectors should read boundaries together with the
+jump and slope change they imply. A segment basis with fixed exponentials removed those but
+moved the start of a linear rise by tens of epochs, which is worse for "when did overfitting
+start".
+
 Penalty (BIC-like): ``penalty_factor * sigma^2 * ln(n)`` per extra segment, with
 ``penalty_factor`` = parameters per segment + 1 for the boundary's location (3 for "linear",
 2 for "l2") and ``sigma`` the robust noise scale of the searched series

@@ -1,0 +1,114 @@
+"""Change points on synthetic piecewise curves with known breaks."""
+
+import time
+
+import numpy as np
+import pytest
+
+from analyzer.stats.changepoints import SegmentRSS, change_points
+
+T = np.arange(200.0)
+
+
+def _lr_drop(rng) -> np.ndarray:
+    """Exponential decay, then a learning-rate drop at epoch 100: a step down and a new decay."""
+    y = np.where(T < 100, 0.6 + 1.5 * np.exp(-T / 25), 0.3 + 0.2 * np.exp(-(T - 100) / 5))
+    return y + rng.normal(0, 0.02, T.size)
+
+
+def _overfit(rng) -> np.ndarray:
+    """Validation loss that falls, flattens and rises linearly from epoch 100."""
+    y = 0.4 + 1.5 * np.exp(-T / 15) + 0.004 * np.maximum(0.0, T - 100)
+    return y + rng.normal(0, 0.02, T.size)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_learning_rate_drop_is_found_at_its_epoch(seed):
+    r = change_points(_lr_drop(np.random.default_rng(seed)))
+    assert r.ok and min(abs(i - 100) for i in r.indices) <= 2
+    # other boundaries are only in the steep start of the decay (its curvature), not after
+    assert all(i < 70 or abs(i - 100) <= 15 for i in r.indices)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_start_of_overfitting_is_found(seed):
+    r = change_points(_overfit(np.random.default_rng(seed)))
+    assert min(abs(i - 100) for i in r.indices) <= 8
+    assert max(r.indices) <= 110
+
+
+def test_pure_noise_has_no_breaks():
+    found = [change_points(np.random.default_rng(s).normal(size=200)).indices for s in range(6)]
+    assert sum(len(f) for f in found) <= 1
+
+
+def test_smooth_decay_has_few_breaks():
+    # A known limit of linear segments: a clearly curved decay is cut into a few lines.
+    counts = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        y = 0.5 + 1.0 * np.exp(-T / 80) + rng.normal(0, 0.05, T.size)
+        counts.append(len(change_points(y).indices))
+    assert max(counts) <= 3 and np.mean(counts) <= 2.5
+
+
+def test_l2_model_finds_mean_shifts_and_the_penalty_follows_noise():
+    rng = np.random.default_rng(7)
+    y = np.concatenate([np.zeros(80), np.ones(70), np.zeros(50)]) + rng.normal(0, 0.2, 200)
+    r = change_points(y, model="l2")
+    assert len(r.indices) == 2
+    assert abs(r.indices[0] - 80) <= 2 and abs(r.indices[1] - 150) <= 2
+    assert r.sigma == pytest.approx(0.2, rel=0.2)
+    assert r.penalty == pytest.approx(2 * r.sigma**2 * np.log(200))
+    assert r.segments == ((0, r.indices[0]), (r.indices[0], r.indices[1]), (r.indices[1], 200))
+
+
+def test_segment_cost_matches_least_squares():
+    rng = np.random.default_rng(8)
+    y = rng.normal(size=50).cumsum()
+    cost = SegmentRSS("linear").fit(y)
+    for start, end in [(0, 50), (3, 17), (20, 24)]:
+        t = np.arange(start, end, dtype=float)
+        _, res, *_ = np.linalg.lstsq(np.column_stack([np.ones_like(t), t]), y[start:end])
+        assert cost.error(start, end) == pytest.approx(float(res[0]), rel=1e-7, abs=1e-9)
+    l2 = SegmentRSS("l2").fit(y)
+    assert l2.error(5, 30) == pytest.approx(float(np.sum((y[5:30] - y[5:30].mean()) ** 2)))
+
+
+def test_steps_nan_and_indices_map_back():
+    rng = np.random.default_rng(9)
+    y = _lr_drop(rng)
+    y[[10, 50, 99]] = np.nan
+    steps = 1000 + 10 * T
+    r = change_points(y, steps)
+    near = min(r.indices, key=lambda i: abs(i - 100))
+    assert abs(near - 100) <= 2
+    assert r.steps[r.indices.index(near)] == steps[near]
+    assert r.segments[0][0] == 0 and r.segments[-1][1] == 200
+    assert all(a == b for (_, a), (b, _) in zip(r.segments[:-1], r.segments[1:], strict=True))
+    assert r.segment_steps[0] == (steps[0], steps[r.segments[0][1] - 1])
+
+
+def test_long_series_is_windowed_and_fast():
+    rng = np.random.default_rng(10)
+    n = 1_000_000
+    y = 0.3 * np.exp(-np.arange(n) / 300_000) + rng.normal(0, 0.5, n)
+    y[600_000:] -= 0.3
+    y[::5000] = np.nan
+    t0 = time.perf_counter()
+    r = change_points(y)
+    elapsed = time.perf_counter() - t0
+    assert r.window > 1 and r.n_searched <= 500 and r.n == n
+    assert min(abs(i - 600_000) for i in r.indices) <= 2 * r.window
+    assert all(i % r.window == 0 for i in r.indices)  # window starts
+    assert elapsed < 5.0
+
+
+def test_insufficient_inputs():
+    assert not change_points(np.arange(5.0)).ok
+    assert change_points(np.full(50, 2.0)).insufficient == "constant series"
+    r = change_points(np.full(50, np.nan))
+    assert not r.ok and r.indices == () and r.segments == ((0, 50),)
+    assert not change_points(np.array([])).ok
+    with pytest.raises(ValueError):
+        change_points(np.zeros(10), model="rbf")
