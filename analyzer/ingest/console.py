@@ -28,13 +28,15 @@ A *marker* is one of the words ``epoch``, ``step``/``global_step``/``iter``/``it
 A *pair* is one or two words followed by a number, with or without ``:``/``=``
 (``Loss: 0.59``, ``val_loss=0.61``, ``train loss 0.59``); the words join with ``_``
 (``Val Loss`` -> ``Val_Loss``, normalized later). Punctuation other than ``[``, ``(``, ``#``
-ends a name; a number after ``/`` is a total, not a value; a few small words (``with``, ``of``,
-``to``...) start a name afresh so ``with val loss 0.5`` names ``val_loss``. A log line has a
-marker and at least one pair; a line with only a marker (``Epoch 3/200``) sets the marker for
-pair-only lines that follow it. The step markers win over epoch (a global counter); a line with
-``epoch`` and ``batch`` but no step is a within-epoch report and is skipped. Epoch numbers are
-taken as 1-based (``Epoch 1/200`` is epoch 0) unless the file prints an epoch 0. Repeated values
-of a metric at the same index (a tqdm bar's updates) keep the last.
+ends a name; a number after ``/`` is a total, not a value; a few small words (``with``,
+``of``, ``took``...) start a name afresh, so ``with val loss 0.5`` names ``val_loss``.
+
+A log line has a marker and at least one pair; a line with only a marker (``Epoch 3/200``)
+gives its marker to the pair-only lines after it. Step markers win over epoch (a global
+counter); a line with ``epoch`` and ``batch`` but no step is a within-epoch report and is
+skipped. Epoch numbers are taken as 1-based (``Epoch 1/200`` is epoch 0) unless the file prints
+an epoch 0. Repeated values of a metric at the same index (a tqdm bar's updates) keep the last.
+A counter that goes back to (or below) its first value starts a new run.
 """
 
 from __future__ import annotations
@@ -274,7 +276,7 @@ _MARKERS = {
     "batch": "batch",
 }
 _STOP_WORDS = frozenset(
-    {
+    [
         "a",
         "an",
         "and",
@@ -288,9 +290,10 @@ _STOP_WORDS = frozenset(
         "on",
         "the",
         "to",
+        "took",
         "was",
         "with",
-    }
+    ]
 )
 _IGNORED_NAMES = INDEX_COLUMNS | WALL_TIME_COLUMNS | {"v_num"}
 _MAX_NAME_WORDS = 2

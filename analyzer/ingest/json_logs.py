@@ -97,8 +97,9 @@ def _load(source: SourceFile) -> Any:
 
 
 def _json_loads(text: str) -> Any:
-    # parse_constant=float keeps NaN, Infinity and -Infinity as float nan/inf.
-    return json.loads(text, parse_constant=float)
+    # parse_constant=float keeps NaN, Infinity and -Infinity as float nan/inf; parse_int=float
+    # because every value becomes a float anyway, and int() refuses integers of over 4300 digits.
+    return json.loads(text, parse_constant=float, parse_int=float)
 
 
 def _json_lines(text: str, name: str) -> _JsonLines | None:
