@@ -1,0 +1,187 @@
+"""What every detector looks at: the run's loss curves prepared once, and the measurements
+several detectors share, computed lazily and cached.
+
+Step-level series longer than ``settings.max_windows`` points are aggregated into windows
+(:mod:`analyzer.stats.windowing`) before any test, because per-step losses are noisy and
+autocorrelated; the window is reported in the diagnosis summary. Detectors read curves from
+here and never touch the raw log, so every detector sees the same preparation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from analyzer.model import Granularity, Series, Split, TrainingLog
+from analyzer.model.hints import Hints
+from analyzer.settings import Settings
+from analyzer.stats.shape import ConvergenceFit, fit_convergence, hampel, noise_scale
+from analyzer.stats.trend import TrendAnalysis, trend_analysis
+from analyzer.stats.windowing import window
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """One prepared series: ``steps`` and ``values`` (non-finite values kept), the window it was
+    aggregated with (1 = raw points) and whether its points are epochs or steps."""
+
+    name: str
+    steps: np.ndarray
+    values: np.ndarray
+    granularity: Granularity
+    window: int = 1
+    nonfinite_in_raw: int = 0
+
+    @property
+    def n(self) -> int:
+        return int(self.values.size)
+
+    @cached_property
+    def finite_mask(self) -> np.ndarray:
+        return np.isfinite(self.values)
+
+    @cached_property
+    def x(self) -> np.ndarray:
+        """Steps of the finite points."""
+        return self.steps[self.finite_mask]
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        """Finite values, in order."""
+        return self.values[self.finite_mask]
+
+    @property
+    def n_finite(self) -> int:
+        return int(self.y.size)
+
+    @cached_property
+    def smooth(self) -> np.ndarray:
+        """A robust smooth of the finite values: Hampel-filtered (spikes replaced) then a
+        centred running mean over a window scaled to the length (at most 1/10 of the run)."""
+        y = self.y
+        if y.size < 5:
+            return y.copy()
+        size = max(3, min(2 * (y.size // 20) + 1, 21))
+        cleaned = hampel(y, size)
+        half = size // 2
+        padded = np.pad(cleaned, half, mode="edge")
+        kernel = np.ones(size) / size
+        return np.convolve(padded, kernel, mode="valid")
+
+    @cached_property
+    def sigma(self) -> float:
+        """Robust point-to-point noise scale (NaN when it cannot be measured)."""
+        result = noise_scale(self.y)
+        return float(result.sigma) if result.ok else math.nan
+
+    @cached_property
+    def level(self) -> float:
+        """A robust typical magnitude of the curve: median of |smooth|."""
+        return float(np.median(np.abs(self.smooth))) if self.y.size else math.nan
+
+    def tail_slice(self, fraction: float, min_points: int) -> slice:
+        """The last ``fraction`` of the finite points (at least ``min_points``)."""
+        k = max(min_points, math.ceil(fraction * self.n_finite))
+        return slice(max(0, self.n_finite - k), self.n_finite)
+
+
+def _prepare(series: Series, settings: Settings) -> Curve:
+    nonfinite = int(np.count_nonzero(~np.isfinite(series.values)))
+    if series.granularity is Granularity.STEP and len(series) > settings.max_windows:
+        w = window(series.values, series.steps, max_windows=settings.max_windows)
+        values = w.mean.copy()
+        # A window that held NaN/inf is evidence of divergence: keep it visible.
+        values[w.nonfinite > 0] = np.nan
+        return Curve(series.name, w.center_step, values, series.granularity, w.size, nonfinite)
+    return Curve(series.name, series.steps, series.values, series.granularity, 1, nonfinite)
+
+
+def _pick(log: TrainingLog, metric: str, split: Split) -> Series | None:
+    return log.get(metric, split)
+
+
+class RunContext:
+    """The prepared run plus shared, cached measurements."""
+
+    def __init__(self, log: TrainingLog, hints: Hints | None, settings: Settings) -> None:
+        self.log = log
+        self.hints = hints or Hints()
+        self.settings = settings
+        self.train_series = _pick(log, "loss", Split.TRAIN)
+        self.val_series = _pick(log, "loss", Split.VALIDATION)
+        self.train = _prepare(self.train_series, settings) if self.train_series else None
+        self.val = _prepare(self.val_series, settings) if self.val_series else None
+        acc = _pick(log, "accuracy", Split.VALIDATION)
+        self.val_accuracy = _prepare(acc, settings) if acc else None
+        lr = log.get("lr", Split.TRAIN)
+        self.lr = _prepare(lr, settings) if lr else None
+
+    # --- shared measurements ---------------------------------------------------------------
+    @property
+    def unit(self) -> str:
+        """``epoch`` or ``step``: what the steps of the primary curve count."""
+        curve = self.train or self.val
+        return str(curve.granularity) if curve else "epoch"
+
+    @property
+    def window(self) -> int:
+        return max((c.window for c in (self.train, self.val) if c is not None), default=1)
+
+    @cached_property
+    def primary(self) -> Curve | None:
+        """The curve most detectors judge learning by: training loss, else validation loss."""
+        return self.train if self.train is not None else self.val
+
+    def trend(self, curve: Curve, part: slice | None = None) -> TrendAnalysis:
+        """Autocorrelation-corrected Mann-Kendall + Sen's slope over a slice of finite points."""
+        part = part or slice(None)
+        return trend_analysis(
+            curve.y[part], t=curve.x[part], method=self.settings.trend_method,
+            alpha=self.settings.alpha,
+        )  # fmt: skip
+
+    @cached_property
+    def train_fit(self) -> ConvergenceFit | None:
+        return fit_convergence(self.train.y, self.train.x) if self.train is not None else None
+
+    @cached_property
+    def best_val_index(self) -> int | None:
+        """Index (into ``val.x``/``val.y``) of the lowest finite validation loss."""
+        if self.val is None or self.val.n_finite == 0:
+            return None
+        return int(np.argmin(self.val.y))
+
+    @cached_property
+    def paired(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(steps, train, val)`` at the steps where both losses are finite.
+
+        Same steps are matched exactly; otherwise (step-level training loss with sparse
+        evaluation) the windowed training curve is interpolated at the evaluation steps.
+        """
+        if self.train is None or self.val is None or self.train.n_finite < 2:
+            return None
+        vx, vy = self.val.x, self.val.y
+        common, ti, vi = np.intersect1d(self.train.x, vx, return_indices=True)
+        if common.size >= max(3, vx.size // 2):
+            return common, self.train.y[ti], vy[vi]
+        inside = (vx >= self.train.x[0]) & (vx <= self.train.x[-1])
+        if np.count_nonzero(inside) < 3:
+            return None
+        interpolated = np.interp(vx[inside], self.train.x, self.train.smooth)
+        return vx[inside], interpolated, vy[inside]
+
+    @cached_property
+    def baseline(self) -> tuple[float, str, bool]:
+        """``(loss, how it was derived, from hints?)``: the chance baseline from hints, else
+        the run's own initial training loss (the level a model that learned nothing keeps)."""
+        chance = self.hints.chance_baseline()
+        if chance is not None:
+            return chance[0], chance[1], True
+        curve = self.primary
+        if curve is None or curve.n_finite == 0:
+            return math.nan, "unknown", False
+        first = float(np.median(curve.y[: min(3, curve.n_finite)]))
+        return first, "the run's initial loss (no chance baseline given)", False

@@ -1,0 +1,97 @@
+"""No learning at all: the loss never leaves its initial level or the chance baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.detectors.base import DetectorSpec, fmt, pct
+from analyzer.detectors.context import RunContext
+from analyzer.model.findings import Code, Evidence, Finding, Severity
+
+SPEC = DetectorSpec(
+    code=Code.NO_LEARNING,
+    title="The model learns nothing",
+    severity=Severity.CRITICAL,
+    what="The training loss never leaves its initial level, or never gets below the loss of "
+    "an uninformed predictor (ln 2 for balanced binary cross-entropy, ln K for K classes, "
+    "Var(y) for MSE).",
+    why="A model at chance level has learned nothing about the inputs; nothing downstream of "
+    "it (tuning, regularization) can help until this is fixed.",
+    evidence="total relative improvement of the smoothed loss, the trend test over the run, "
+    "and the final loss against the chance baseline when one is known.",
+    remedy="Check the data pipeline (labels aligned with inputs, not shuffled separately), "
+    "that gradients reach the weights (no frozen layers, no detached graph), try a higher "
+    "learning rate, replace saturating activations (sigmoid/tanh in deep stacks -> ReLU), "
+    "and normalize the inputs.",
+)
+
+
+def detect(ctx: RunContext) -> list[Finding]:
+    curve, s = ctx.train or ctx.val, ctx.settings
+    if curve is None or curve.n_finite < s.min_points:
+        return []
+    smooth = curve.smooth
+    start, low, end = float(smooth[0]), float(np.min(smooth)), float(smooth[-1])
+    if start <= 0:
+        return []
+    improvement = (start - low) / start
+    baseline, how, hinted = ctx.baseline
+    evidence = [
+        Evidence(
+            "total_relative_improvement",
+            improvement,
+            "(first - min) / first of the smoothed loss",
+            threshold=s.no_learning_max_improvement,
+            comparison="<",
+        ),
+    ]
+    at_chance = hinted and end >= baseline * (1 - s.baseline_tolerance)
+    if at_chance:
+        evidence.append(
+            Evidence(
+                "final_over_baseline",
+                end / baseline,
+                f"final loss over the chance baseline ({how})",
+                threshold=1 - s.baseline_tolerance,
+                comparison=">=",
+            )
+        )
+    flat = improvement < s.no_learning_max_improvement
+    if flat:
+        trend = ctx.trend(curve)
+        if trend.ok and trend.test.p_decreasing < s.alpha and not at_chance:
+            return []  # a small but real decline: slow, not absent
+        if trend.ok:
+            evidence.append(
+                Evidence(
+                    "mk_z",
+                    trend.test.z,
+                    "Mann-Kendall z over the run",
+                    test=f"mann_kendall[{trend.test.method}]",
+                    p_value=trend.test.p_decreasing,
+                )
+            )
+    if not (flat or at_chance):
+        return []
+    reason = (
+        f"it ends at {fmt(end)}, at or above the chance level {fmt(baseline)} ({how})"
+        if at_chance
+        else f"it improved only {pct(improvement)} from {fmt(start)}"
+    )
+    return [
+        SPEC.finding(
+            summary=f"{curve.name} never left its starting level: {reason}.",
+            explanation="A loss that stays where an untrained or uninformed model starts "
+            "means no signal is being learned. From the log alone this is consistent with "
+            "vanishing gradients or saturated activations, a learning rate far too low, "
+            "labels that carry no information (random or misaligned), or a bug that stops "
+            "gradients from reaching the weights.",
+            recommendations=(SPEC.remedy,),
+            evidence=evidence,
+            confidence=0.9 if (flat and at_chance) or (flat and curve.n_finite >= 20) else 0.7,
+            ctx=ctx,
+            series=(curve.name,),
+            start=float(curve.x[0]),
+            end=float(curve.x[-1]),
+        )
+    ]

@@ -1,0 +1,112 @@
+"""Plateau: a long stall that the loss later escapes from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analyzer.detectors.base import DetectorSpec, at, fmt, pct
+from analyzer.detectors.context import RunContext
+from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.changepoints import change_points
+
+SPEC = DetectorSpec(
+    code=Code.PLATEAU,
+    title="Training stalled on a plateau",
+    severity=Severity.WARNING,
+    what="The loss stays flat for a long stretch (a segment of the change-point "
+    "segmentation with no meaningful slope) and only later falls well below it.",
+    why="Epochs spent on a plateau are wasted, and a run that stalls once may stall for good "
+    "with a different seed: the optimizer is struggling to get signal through the network.",
+    evidence="the flat segment (start, end, share of the run), its level, its Sen's slope "
+    "and Mann-Kendall test, and how far below it the loss falls afterwards.",
+    remedy="Use non-saturating activations (ReLU family instead of sigmoid/tanh in deep "
+    "stacks), a better initialization (He/Glorot), batch normalization or residual "
+    "connections, normalized inputs, or a higher (or warmed-up) learning rate.",
+    superseded_by=(Code.NO_LEARNING,),
+)
+
+
+def detect(ctx: RunContext) -> list[Finding]:
+    curve, s = ctx.train or ctx.val, ctx.settings
+    if curve is None or curve.n_finite < 4 * s.min_points:
+        return []
+    cps = change_points(curve.y, curve.x)
+    if not cps.ok:
+        return []
+    smooth = curve.smooth
+    span = float(np.ptp(smooth))
+    if span <= 0:
+        return []
+    n = curve.n_finite
+    for a, b in cps.segments:
+        if b - a < max(s.min_points, s.plateau_min_fraction * n) or b >= n:
+            continue
+        level = float(np.median(curve.y[a:b]))
+        after = float(np.min(smooth[b:]))
+        escape = (level - after) / abs(level) if level else 0.0
+        if escape < s.plateau_escape:
+            continue
+        trend = ctx.trend(curve, slice(a, b))
+        if not trend.ok:
+            continue
+        change = abs(trend.sen.slope) * float(curve.x[b - 1] - curve.x[a])
+        flat = change / span
+        if flat >= s.plateau_flatness:
+            continue
+        start, end = float(curve.x[a]), float(curve.x[b - 1])
+        share = (b - a) / n
+        return [
+            SPEC.finding(
+                summary=f"{curve.name} stalled at about {fmt(level)} from {at(ctx, start)} to "
+                f"{at(ctx, end)} ({pct(share)} of the run) before falling {pct(escape)} "
+                "below that level.",
+                explanation="A long flat stretch followed by renewed progress is consistent "
+                "with vanishing gradients or saturated activations (the classic sigmoid "
+                "plateau), a poor initialization, or a learning rate too low to leave a "
+                "saddle region quickly.",
+                recommendations=(SPEC.remedy,),
+                evidence=(
+                    Evidence(
+                        "plateau_share",
+                        share,
+                        "share of the run on the plateau",
+                        threshold=s.plateau_min_fraction,
+                        comparison=">=",
+                    ),
+                    Evidence(
+                        "plateau_change",
+                        flat,
+                        "change across the plateau (Sen's slope x length) over the run's range",
+                        test="sens_slope",
+                        threshold=s.plateau_flatness,
+                        comparison="<",
+                    ),
+                    Evidence(
+                        "plateau_mk_p",
+                        trend.test.p,
+                        "Mann-Kendall p-value on the plateau",
+                        test=f"mann_kendall[{trend.test.method}]",
+                        p_value=trend.test.p,
+                    ),
+                    Evidence(
+                        "escape_relative",
+                        escape,
+                        "how far below the plateau the loss falls later",
+                        threshold=s.plateau_escape,
+                        comparison=">=",
+                    ),
+                    Evidence(
+                        "change_points",
+                        float(len(cps.indices)),
+                        "segment boundaries found",
+                        test="pelt",
+                    ),
+                ),
+                confidence=0.8 if share >= 2 * s.plateau_min_fraction else 0.65,
+                ctx=ctx,
+                series=(curve.name,),
+                start=start,
+                end=end,
+            )
+        ]
+    return []

@@ -1,0 +1,87 @@
+"""Loss spikes: isolated jumps far above what the curve's own noise explains."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from analyzer.detectors.base import DetectorSpec, at, fmt
+from analyzer.detectors.context import RunContext
+from analyzer.model.findings import Code, Evidence, Finding, Severity
+
+SPEC = DetectorSpec(
+    code=Code.LOSS_SPIKES,
+    title="Loss spikes",
+    severity=Severity.WARNING,
+    what="Isolated points where the loss jumps far above the running median of its "
+    "neighbours and then comes back.",
+    why="Each spike undoes progress and can be the first sign of instability that later "
+    "diverges; it also points at bad batches or numerical trouble.",
+    evidence="number of spikes, the largest one in robust noise units and relative to the "
+    "curve, and where they happened.",
+    remedy="Clip gradients, add learning-rate warmup or lower the peak rate, look for "
+    "corrupt or outlier batches at the spike steps, and for Adam consider a larger epsilon.",
+)
+
+
+def detect(ctx: RunContext) -> list[Finding]:
+    s = ctx.settings
+    findings = []
+    for curve in (ctx.train, ctx.val):
+        if curve is None or curve.n_finite < 2 * s.min_points:
+            continue
+        y = curve.y
+        baseline = ndimage.median_filter(y, size=5, mode="nearest")
+        sigma = curve.sigma
+        if not np.isfinite(sigma) or sigma <= 0:
+            continue
+        excess = y - baseline
+        z = excess / sigma
+        relative = excess / np.maximum(np.abs(baseline), 1e-12)
+        spikes = np.flatnonzero((z >= s.spike_sigmas) & (relative >= s.spike_min_relative))
+        spikes = spikes[spikes > 0]  # the first point has no past to spike from
+        if spikes.size == 0:
+            continue
+        worst = int(spikes[np.argmax(z[spikes])])
+        where = ", ".join(at(ctx, float(curve.x[i])) for i in spikes[:5])
+        more = f" and {spikes.size - 5} more" if spikes.size > 5 else ""
+        findings.append(
+            SPEC.finding(
+                summary=f"{curve.name} spikes {spikes.size} time(s) ({where}{more}); the "
+                f"largest is {fmt(z[worst], 3)} noise scales ({fmt(relative[worst] * 100, 3)}%) "
+                "above its neighbours.",
+                explanation="A spike is a jump far beyond the curve's point-to-point noise "
+                "that the curve then recovers from. Spikes are consistent with an occasional "
+                "step that is too large (learning rate, no clipping) or with bad batches.",
+                recommendations=(SPEC.remedy,),
+                evidence=(
+                    Evidence("spike_count", float(spikes.size), "points flagged as spikes"),
+                    Evidence(
+                        "max_spike_sigmas",
+                        float(z[worst]),
+                        "largest jump in robust noise units",
+                        threshold=s.spike_sigmas,
+                        comparison=">=",
+                    ),
+                    Evidence(
+                        "max_spike_relative",
+                        float(relative[worst]),
+                        "largest jump relative to the running median",
+                        threshold=s.spike_min_relative,
+                        comparison=">=",
+                    ),
+                    Evidence(
+                        "noise_scale",
+                        sigma,
+                        "robust noise scale of the curve",
+                        test="mad_first_differences",
+                    ),
+                ),
+                confidence=0.9 if z[worst] >= 2 * s.spike_sigmas else 0.7,
+                ctx=ctx,
+                series=(curve.name,),
+                start=float(curve.x[spikes[0]]),
+                end=float(curve.x[spikes[-1]]),
+            )
+        )
+    return findings

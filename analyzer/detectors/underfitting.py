@@ -1,0 +1,100 @@
+"""Underfitting: training loss high and flat relative to a baseline, val close to train."""
+
+from __future__ import annotations
+
+from analyzer.detectors.base import DetectorSpec, fmt, log_margin, pct
+from analyzer.detectors.context import RunContext
+from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.equivalence import tost_log_ratio
+
+SPEC = DetectorSpec(
+    code=Code.UNDERFITTING,
+    title="Underfitting",
+    severity=Severity.WARNING,
+    what="Training has flattened out at a loss that is still a large share of the baseline "
+    "(the chance-level loss when known, else the run's initial loss), and validation loss is "
+    "statistically equivalent to it.",
+    why="The model cannot fit even its training data: more epochs will not help, and "
+    "similar training and validation loss here means 'equally bad', not 'generalizes well'.",
+    evidence="final smoothed training loss over the baseline, the tail trend test (flat), "
+    "and the equivalence test of training and validation loss.",
+    remedy="Increase capacity (wider/deeper model, better features, non-linear model for "
+    "non-linear data), reduce regularization, train with a better-tuned learning rate.",
+    superseded_by=(Code.NO_LEARNING, Code.DIVERGENCE, Code.NON_FINITE_LOSS),
+)
+
+
+def detect(ctx: RunContext) -> list[Finding]:
+    curve, s = ctx.train, ctx.settings
+    if curve is None or curve.n_finite < 2 * s.min_points:
+        return []
+    baseline, how, hinted = ctx.baseline
+    end = float(curve.smooth[-1])
+    if not baseline > 0:
+        return []
+    ratio = end / baseline
+    if ratio < s.underfit_ratio:
+        return []
+    tail = curve.tail_slice(s.tail_fraction, s.min_tail_points)
+    trend = ctx.trend(curve, tail)
+    if trend.ok and trend.test.p_decreasing < s.alpha:
+        return []  # still learning: not converged, not underfitting
+    evidence = [
+        Evidence(
+            "final_over_baseline",
+            ratio,
+            f"final training loss over the baseline ({how})",
+            threshold=s.underfit_ratio,
+            comparison=">=",
+        ),
+    ]
+    if trend.ok:
+        evidence.append(
+            Evidence(
+                "tail_mk_p",
+                trend.test.p_decreasing,
+                "Mann-Kendall p for a decrease over the tail",
+                test=f"mann_kendall[{trend.test.method}]",
+                p_value=trend.test.p_decreasing,
+                threshold=s.alpha,
+                comparison=">=",
+            )
+        )
+    pairs = ctx.paired
+    if pairs is not None:
+        steps, train, val = pairs
+        half = slice(len(steps) // 2, None)
+        eq = tost_log_ratio(
+            train[half], val[half], margin=log_margin(s.equivalence_margin), alpha=s.alpha
+        )
+        if not eq.ok or eq.p_value >= s.alpha:
+            return []
+        evidence.append(
+            Evidence(
+                "tost_p",
+                eq.p_value,
+                "train/val equivalence (TOST on the log ratio, second half)",
+                test=eq.method,
+                p_value=eq.p_value,
+                threshold=s.alpha,
+                comparison="<",
+            )
+        )
+    confidence = 0.85 if hinted else 0.6
+    return [
+        SPEC.finding(
+            summary=f"Training loss flattened at {fmt(end)}, {pct(ratio)} of the baseline "
+            f"{fmt(baseline)} ({how}), with validation loss equivalent to it.",
+            explanation="Training and validation loss are similar here because both are "
+            "high: the model is too simple for the task (or too regularized), so it fits the "
+            "training data no better than it fits new data. This is not memorization, which "
+            "would show as a low training loss and a widening gap.",
+            recommendations=(SPEC.remedy,),
+            evidence=evidence,
+            confidence=confidence,
+            ctx=ctx,
+            series=(curve.name, *(("val_loss",) if pairs is not None else ())),
+            start=float(curve.x[tail.start]),
+            end=float(curve.x[-1]),
+        )
+    ]
