@@ -111,9 +111,9 @@ def test_sampled_rank_error_is_within_the_stated_bound(n: int) -> None:
     t = np.cumsum(rng.uniform(0.5, 1.5, n))
     x = 1e-4 * t + lfilter([1.0], [1.0, -0.9], rng.normal(size=n))
     res = sens_slope(x, t)
-    assert res.method == "sampled" and res.samples == 1 << 22 and res.pairs == n * (n - 1) // 2
+    assert res.method == "sampled" and res.samples == 1 << 20 and res.pairs == n * (n - 1) // 2
     bound = res.rank_error * res.pairs
-    assert 0 < res.rank_error < 0.0014
+    assert 0 < res.rank_error < 0.0027
     below, at_or_below = _count(x, t, res.slope)
     target = res.pairs / 2
     assert below <= target + bound and at_or_below >= target - bound
