@@ -213,7 +213,9 @@ def read_table(
         notes.append(tail_note)
     start, start_line = (first_after, first_no + 1) if has_header else (first_start, first_no)
     try:
-        section = _read_rows(data[start:end], delimiter, ncols, encoding, source, strict=False)
+        section = _read_rows(
+            _body(data, start, end), delimiter, ncols, encoding, source, strict=False
+        )
         section.lines += start_line
         section.names, section.header_line = names, (first_no if has_header else None)
         sections = [section]
@@ -225,6 +227,15 @@ def read_table(
     return Table([s for s in sections if s.n_rows], delimiter, notes)
 
 
+def _body(data: bytes, start: int, end: int) -> bytes | io.BytesIO:
+    """``data[start:end]``, without copying a large file when it runs to the end."""
+    if end < len(data) or start >= end:
+        return data[start:end]
+    stream = io.BytesIO(data)  # shares the bytes until written to
+    stream.seek(start)
+    return stream
+
+
 def decode(data: bytes) -> tuple[bytes, str, str | None]:
     """``(data, encoding, warning)``: BOM dropped, doubled CRs undone, UTF-8 else Latin-1."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -234,7 +245,8 @@ def decode(data: bytes) -> tuple[bytes, str, str | None]:
     if first_newline > 1 and data[first_newline - 2 : first_newline] == b"\r\r":
         data = data.replace(b"\r\r\n", b"\n")
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # isascii() is a fast scan; decoding would copy
+            data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return data, "latin-1", f"line {line}: not valid UTF-8; the file was read as Latin-1"
@@ -285,7 +297,13 @@ def _cell_ok(text: str) -> bool:
 
 
 def _read_rows(
-    body: bytes, delimiter: str, ncols: int, encoding: str, source: str, *, strict: bool
+    body: bytes | io.BytesIO,
+    delimiter: str,
+    ncols: int,
+    encoding: str,
+    source: str,
+    *,
+    strict: bool,
 ) -> Section:
     """Parse rows (no header among them) with pandas' C engine into a nameless Section whose
     ``lines`` count from 0 at the first line of ``body``.
@@ -294,14 +312,16 @@ def _read_rows(
     row of text only (a header?), raises :class:`_NeedsLines` unless ``strict``; then the first
     is a ParseError and the second a bad cell.
     """
-    if not body:
-        return _section([], np.empty(0, np.int64), [np.empty(0)] * ncols, [], [], ncols)
+    if isinstance(body, bytes):
+        if not body:
+            return _section([], np.empty(0, np.int64), [np.empty(0)] * ncols, [], [], ncols)
+        body = io.BytesIO(body)
     try:
         with warnings.catch_warnings():
             # A trailing delimiter ("0,0.5,") drops an empty field with a ParserWarning.
             warnings.simplefilter("ignore")
             frame = pd.read_csv(
-                io.BytesIO(body),
+                body,
                 sep=r"\s+" if delimiter == WHITESPACE else delimiter,
                 header=None,
                 names=list(range(ncols)),
@@ -311,7 +331,6 @@ def _read_rows(
                 na_values=[""],
                 skip_blank_lines=False,
                 encoding=encoding,
-                low_memory=False,
             )
     except pd.errors.ParserError as exc:
         match = _PANDAS_LINE.search(str(exc))
