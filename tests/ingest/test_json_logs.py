@@ -242,6 +242,12 @@ def test_nulls_are_dropped_with_a_warning_and_quoted_specials_read():
     assert any("null" in w for w in run.warnings)
 
 
+def test_integers_beyond_float_range_read_as_inf():
+    # json.loads would refuse a 4400-digit integer (int max str digits); it is just infinite.
+    (run,) = _parse(KERAS_JSON, '{"loss": [0.5, ' + "9" * 4400 + ", NaN]}")
+    _assert_values(run.series[0].values, [0.5, float("inf"), float("nan")])
+
+
 def test_string_lists_are_skipped_not_fatal():
     (run,) = _parse(KERAS_JSON, '{"loss": [0.5, 0.4], "notes": ["a", "b"], "model": "resnet"}')
     assert [s.name for s in run.series] == ["loss"]
