@@ -45,7 +45,8 @@ Hand-written CSV (``csv``)
        ``batch``) that never decreases within a run: STEP by it;
     3. else the row's position in its run (0, 1, 2...): EPOCH when the run has at most
        1,000 rows (a loop that logs once per epoch rarely runs more), else STEP; a metric name
-       with a ``_step`` suffix (``loss_step``) makes it STEP regardless.
+       with a ``_step`` suffix (``loss_step``), or an epoch column with repeated values (rows
+       finer than epochs), makes it STEP regardless.
 
     The run counter (for appended runs) is the epoch column, else the step-like column; a file
     without either starts a new run only at a repeated header. A ``time``/``timestamp``/
@@ -346,7 +347,9 @@ def _generic_series(run: Section, source: str, notes: list[str]) -> list[RawSeri
         metric_names = [n for j, n in enumerate(run.names) if j not in skip]
         by_name = any(normalize_name(n).granularity is Granularity.STEP for n in metric_names)
         few_rows = run.n_rows <= MAX_ROWS_PER_EPOCH_GUESS
-        granularity = Granularity.EPOCH if few_rows and not by_name else Granularity.STEP
+        # An epoch column with repeated values says rows are finer than epochs.
+        by_rows = few_rows and epoch is None
+        granularity = Granularity.EPOCH if by_rows and not by_name else Granularity.STEP
     return dense_series(run, steps, granularity, source, notes, skip=skip, wall_times=wall_times)
 
 
