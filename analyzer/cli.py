@@ -1,8 +1,8 @@
-"""``analyzer-cli``: read training logs at a terminal.
+"""``analyzer-cli``: diagnose training logs at a terminal.
 
-Until the diagnosis engine lands this prints what ingestion understood: every series with its
-normalized name, split, granularity, length, first/last/best value and non-finite points, plus
-the warnings ingestion raised. Exit status: 0 read fine, 2 usage or input error, 130 interrupted.
+Prints the diagnosis (verdict, the finding to fix first with its evidence, the other findings,
+the run in numbers); ``--series`` also lists what ingestion understood. Exit status: 0 nothing
+at or above ``--fail-on``, 1 findings at or above it, 2 usage or input error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,18 +16,22 @@ from collections.abc import Sequence
 import numpy as np
 
 from analyzer import __version__
+from analyzer.engine import diagnose
 from analyzer.errors import InputError
 from analyzer.ingest import format_names, load, load_runs
 from analyzer.model import Direction, TrainingLog
+from analyzer.model.findings import Severity
+from analyzer.render.text import render
 
-EXIT_OK, EXIT_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+_FAIL_ON = {"info": Severity.INFO, "warning": Severity.WARNING, "critical": Severity.CRITICAL}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analyzer-cli",
-        description="Read a training log (CSV, Keras history JSON, TensorBoard event files or "
-        "downloads, Hugging Face trainer_state.json, console output) and summarize it.",
+        description="Diagnose a training run from its log (CSV, Keras history JSON, TensorBoard "
+        "event files or downloads, Hugging Face trainer_state.json, console output).",
     )
     parser.add_argument(
         "files",
@@ -38,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=format_names(), help="force a format")
     parser.add_argument(
         "--each", action="store_true", help="treat every file or run directory as its own run"
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=[*_FAIL_ON, "never"],
+        default="critical",
+        help="exit 1 when a finding of this severity or worse is found (default: critical)",
+    )
+    parser.add_argument(
+        "--series", action="store_true", help="also list the series read from the log"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -90,7 +103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             source = sources[0] if len(sources) == 1 else sources
             logs = [load(source, format=args.format)]
-        print("\n\n".join(render_summary(log) for log in logs))
+        diagnoses = [diagnose(log) for log in logs]
+        blocks = []
+        for log, diagnosis in zip(logs, diagnoses, strict=True):
+            blocks.append(render(diagnosis))
+            if args.series:
+                blocks.append(render_summary(log))
+        print("\n\n".join(blocks))
+        if args.fail_on != "never":
+            worst = _FAIL_ON[args.fail_on]
+            if any(f.severity >= worst for d in diagnoses for f in d.findings):
+                return EXIT_FINDINGS
         return EXIT_OK
     except InputError as exc:
         if args.debug:

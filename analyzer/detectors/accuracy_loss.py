@@ -56,6 +56,7 @@ def detect(ctx: RunContext) -> list[Finding]:
                     test=f"mann_kendall[{up.test.method}]",
                     p_value=up.test.p_increasing,
                     threshold=s.alpha,
+                    threshold_on="p_value",
                     comparison="<",
                 ),
                 Evidence(
@@ -65,6 +66,7 @@ def detect(ctx: RunContext) -> list[Finding]:
                     test=f"mann_kendall[{acc_trend.test.method}]",
                     p_value=acc_trend.test.p_decreasing,
                     threshold=s.alpha,
+                    threshold_on="p_value",
                     comparison=">=",
                 ),
             ),

@@ -66,6 +66,7 @@ def detect(ctx: RunContext) -> list[Finding]:
                     test=f"mann_kendall[{trend.test.method}]",
                     p_value=trend.test.p_increasing,
                     threshold=s.alpha,
+                    threshold_on="p_value",
                     comparison="<",
                 ),
                 Evidence(

@@ -62,6 +62,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             test=f"mann_kendall[{up.test.method}]",
             p_value=up.test.p_increasing,
             threshold=s.alpha,
+            threshold_on="p_value",
             comparison="<",
         ),
     ]

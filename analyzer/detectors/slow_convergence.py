@@ -78,6 +78,7 @@ def detect(ctx: RunContext) -> list[Finding]:
                     test=f"mann_kendall[{trend.test.method}]",
                     p_value=trend.test.p_decreasing,
                     threshold=s.alpha,
+                    threshold_on="p_value",
                     comparison="<",
                 ),
                 Evidence("sen_slope", trend.sen.slope, "Sen's slope", unit=f"per {ctx.unit}"),

@@ -57,6 +57,7 @@ def detect(ctx: RunContext) -> list[Finding]:
                     test=f"mann_kendall[{trend.test.method}]",
                     p_value=trend.test.p_decreasing,
                     threshold=s.alpha,
+                    threshold_on="p_value",
                     comparison="<",
                 ),
                 Evidence(

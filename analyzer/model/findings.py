@@ -75,16 +75,21 @@ class Evidence:
     threshold: float | None = None
     comparison: str | None = None  # e.g. "<", ">=": how value was held against threshold
     unit: str | None = None
+    #: What the threshold applies to: the ``value`` itself, or the test's ``p_value``.
+    threshold_on: str = "value"
 
     def passed(self) -> bool | None:
         """Whether ``value comparison threshold`` holds (None when there is no threshold)."""
-        if self.threshold is None or self.comparison is None or math.isnan(self.value):
+        compared = self.p_value if self.threshold_on == "p_value" else self.value
+        if self.threshold is None or self.comparison is None or compared is None:
+            return None
+        if math.isnan(compared):
             return None
         ops = {
-            "<": self.value < self.threshold,
-            "<=": self.value <= self.threshold,
-            ">": self.value > self.threshold,
-            ">=": self.value >= self.threshold,
+            "<": compared < self.threshold,
+            "<=": compared <= self.threshold,
+            ">": compared > self.threshold,
+            ">=": compared >= self.threshold,
         }
         return ops[self.comparison]
 
