@@ -436,7 +436,7 @@ class _HeadInfo:
 
     header: list[str]
     rows: list[list[str]]
-    #: Every row is numbers (or missing cells) and no wider than the header.
+    #: Most rows (at least one) are numbers or missing cells, no wider than the header.
     numeric: bool
     #: Some row has empty cells.
     sparse: bool
@@ -469,12 +469,14 @@ def _head_info(head: bytes) -> _HeadInfo | None:
     header = first if looks_like_header(first) else []
     rows = [split_fields(line, delimiter) for line in lines[1 if header else 0 :]]
     width = len(header) if header else len(first)
-    # The last line may be a row still being written.
+    # The last line may be a row still being written; a malformed row or two is for parse()
+    # to report with its line, so the format is still recognised when most rows are numbers.
     whole = rows[:-1] if len(rows) > 1 else rows
-    numeric = all(
+    good = [
         len(row) <= width and all(not cell or is_number(cell) or _is_missing(cell) for cell in row)
         for row in whole
-    )
+    ]
+    numeric = any(good) and 2 * sum(good) >= len(good)
     sparse = any(len(row) < width or "" in row for row in whole)
     na_tokens = any(_is_missing(cell) and cell for row in rows for cell in row)
     return _HeadInfo(header, rows, numeric, sparse, na_tokens)

@@ -433,3 +433,10 @@ def test_sniff_picks_the_right_format_on_realistic_samples():
 def test_sniff_says_no_to_other_content(head):
     for parser in PARSERS:
         assert parser.sniff(head, "x.csv") < 0.2, parser.name
+
+
+def test_sniff_still_recognises_a_file_with_a_malformed_cell_so_parse_can_name_it():
+    data = b"epoch,loss,val_loss\n0,1.0,1.1\n1,0.9,abc\n2,0.8,0.9\n"
+    assert _winner(data, "metrics.csv") is KERAS_CSV
+    with pytest.raises(ParseError, match="line 3: column 'val_loss': 'abc' is not a number"):
+        parse(KERAS_CSV, data)
