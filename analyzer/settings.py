@@ -70,7 +70,7 @@ class Settings(BaseModel):
         0.5, gt=0, lt=1, description="slow convergence: total relative improvement below this"
     )
     not_converged_min_remaining: float = Field(
-        0.03,
+        0.05,
         gt=0,
         description="still improving: the tail's slope projects at least this relative "
         "improvement over another tail-length of training",
@@ -92,9 +92,11 @@ class Settings(BaseModel):
         description="...and the loss later falls at least this much (relative) below it",
     )
     plateau_flatness: float = Field(
-        0.05,
+        0.25,
         gt=0,
-        description="a stretch is flat when it changes less than this share of the run's range",
+        lt=1,
+        description="a stretch is flat when it changes by less than this share of the drop "
+        "that follows it",
     )
     underfit_ratio: float = Field(
         0.5,

@@ -34,9 +34,6 @@ def detect(ctx: RunContext) -> list[Finding]:
     if not cps.ok:
         return []
     smooth = curve.smooth
-    span = float(np.ptp(smooth))
-    if span <= 0:
-        return []
     n = curve.n_finite
     for a, b in cps.segments:
         if b - a < max(s.min_points, s.plateau_min_fraction * n) or b >= n:
@@ -50,7 +47,7 @@ def detect(ctx: RunContext) -> list[Finding]:
         if not trend.ok:
             continue
         change = abs(trend.sen.slope) * float(curve.x[b - 1] - curve.x[a])
-        flat = change / span
+        flat = change / (level - after)
         if flat >= s.plateau_flatness:
             continue
         start, end = float(curve.x[a]), float(curve.x[b - 1])
@@ -76,7 +73,7 @@ def detect(ctx: RunContext) -> list[Finding]:
                     Evidence(
                         "plateau_change",
                         flat,
-                        "change across the plateau (Sen's slope x length) over the run's range",
+                        "change across the plateau (Sen's slope x length) over the drop after it",
                         test="sens_slope",
                         threshold=s.plateau_flatness,
                         comparison="<",

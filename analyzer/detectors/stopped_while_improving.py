@@ -33,7 +33,12 @@ def detect(ctx: RunContext) -> list[Finding]:
         return []
     tail = val.tail_slice(s.tail_fraction, s.min_tail_points)
     trend = ctx.trend(val, tail)
-    if not trend.ok or trend.test.p_decreasing >= s.alpha:
+    if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
+        return []
+    span = float(val.x[-1] - val.x[tail.start])
+    end_level = abs(float(val.smooth[-1]))
+    projected = -trend.sen.slope * span / end_level if end_level > 0 else 0.0
+    if projected < s.not_converged_min_remaining:
         return []
     stopper = (
         f" An early-stopping callback with patience {patience} is consistent with "
@@ -65,6 +70,13 @@ def detect(ctx: RunContext) -> list[Finding]:
                     trend.sen.slope,
                     "Sen's slope over the tail",
                     unit=f"per {ctx.unit}",
+                ),
+                Evidence(
+                    "projected_improvement",
+                    projected,
+                    "relative improvement the tail's slope projects over another tail-length",
+                    threshold=s.not_converged_min_remaining,
+                    comparison=">=",
                 ),
                 Evidence(
                     "points_after_best",
