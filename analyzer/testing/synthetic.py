@@ -59,7 +59,7 @@ noisy_validation            healthy train; val noise iid multiplicative with rel
 val_below_train             healthy; val = train * (0.8-0.9) throughout.
 possible_leakage            healthy; val = train * (0.3-0.6) from epoch 0.
 stopped_while_improving     train converged (last quarter < 1 %); val has an extra slow
-                            component (tau 0.4-0.8) so its last quarter still falls by
+                            exponential component so its last quarter still falls by
                             max(6 %, 4 sigma) to 1.5 times that.
 wasted_epochs               train and val reach their floor at ``t_b`` in [0.1, 0.4] (quadratic
                             approach, zero slope) and stay exactly flat.
@@ -443,12 +443,17 @@ def _loss_spikes(rng, g, sigma, p) -> _Truth:
     tau = _u(rng, 0.05, 0.2)
     train = _exp(g.t, start, end, tau)
     count = int(_pick(p, "spikes", lambda: rng.integers(1, 4)))  # type: ignore[arg-type]
-    # Spike positions at least 10 % of the run apart, between 15 % and 95 % of it.
-    slots = rng.choice(np.arange(0.15, 0.95, 0.1), size=count, replace=False)
+    # Spike positions between 15 % and 95 % of the run, at least max(3, 10 %) points apart.
+    low, high = math.ceil(0.15 * (g.n - 1)), math.floor(0.95 * (g.n - 1))
+    apart = max(3, g.n // 10)
+    positions: list[int] = []
+    for i in rng.permutation(np.arange(low, high + 1)):
+        if all(abs(int(i) - j) >= apart for j in positions):
+            positions.append(int(i))
+        if len(positions) == count:
+            break
     profile = np.ones(g.n)
-    for slot in np.sort(slots):
-        centre = slot + _u(rng, 0.0, 0.05)
-        i = round(centre * (g.n - 1))
+    for i in positions:
         if g.step:
             width, height = int(rng.integers(1, 21)), _u(rng, 2.0, 6.0)
         else:
@@ -666,11 +671,14 @@ def _possible_leakage(rng, g, sigma, p) -> _Truth:
 def _stopped_while_improving(rng, g, sigma, p) -> _Truth:
     start = _u(rng, 0.5, 3.0)
     end, tau = start / _u(rng, 3, 10), _u(rng, 0.05, 0.1)
-    gap, tau_v = _gap(rng), _u(rng, 0.4, 0.8)
+    gap = _gap(rng)
     need = max(0.06, 4 * sigma) * _u(rng, 1.0, 1.5)
+    # A pure exponential falls by 1 - exp(-0.25 / tau) over the last quarter; take tau well
+    # below the value where that equals `need`, and size the slow component to give `need`.
+    tau_v = _u(rng, 0.4, 0.6) * -0.25 / math.log(1 - need)
     c1 = math.exp(-0.75 / tau_v) - math.exp(-1 / tau_v)
     c2 = math.exp(-1 / tau_v)
-    extra = need * end * (1 + gap) / (c1 - need * c2)  # last-quarter val drop = need
+    extra = need * end * (1 + gap) / (c1 - need * (c1 + c2))  # last-quarter val drop >= need
     allowed = {
         C.NOT_CONVERGED,
         C.GENERALIZATION_GAP,
