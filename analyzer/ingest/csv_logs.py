@@ -72,8 +72,6 @@ and checked against ``IngestLimits.max_points``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import PurePath
 
 import numpy as np
@@ -87,17 +85,8 @@ from analyzer.ingest.csv_runs import (
     reset_points,
     split_runs,
 )
-from analyzer.ingest.csv_table import (
-    MISSING_TOKENS,
-    Section,
-    Table,
-    decode,
-    detect_delimiter,
-    is_number,
-    looks_like_header,
-    read_table,
-    split_fields,
-)
+from analyzer.ingest.csv_sniff import head_info as _head
+from analyzer.ingest.csv_table import Section, Table, read_table
 from analyzer.ingest.tb_download_names import parse_tensorboard_download_name
 from analyzer.model import Granularity, Metric, normalize_name
 from analyzer.model.names import INDEX_COLUMNS, WALL_TIME_COLUMNS
@@ -425,65 +414,6 @@ class TensorBoardCsvParser:
                 item.name, item.split_hint = tag, split
             result.append(_run(series, run_notes, label=run_name))
         return _non_empty(result, source)
-
-
-# --------------------------------------------------------------------------- sniffing
-
-
-@dataclass(frozen=True)
-class _HeadInfo:
-    """What the first lines of a file look like as a table."""
-
-    header: list[str]
-    rows: list[list[str]]
-    #: Most rows (at least one) are numbers or missing cells, no wider than the header.
-    numeric: bool
-    #: Some row has empty cells.
-    sparse: bool
-    #: Some row has an NA token (Keras writes ``NA`` for missing keys).
-    na_tokens: bool
-
-
-_SNIFF_LINES = 200
-
-
-def _head(head: bytes) -> _HeadInfo | None:
-    try:
-        return _head_info(head)
-    except Exception:  # sniffing must never raise; an unreadable head is "not this format"
-        return None
-
-
-@lru_cache(maxsize=16)
-def _head_info(head: bytes) -> _HeadInfo | None:
-    data, encoding, _ = decode(head)
-    text = data.decode(encoding, errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if len(head) >= 64 * 1024 and len(lines) > 1:
-        lines.pop()  # cut off by the 64 KiB head: not a whole line
-    lines = [line for line in lines[: _SNIFF_LINES * 4] if line.strip()][:_SNIFF_LINES]
-    if not lines:
-        return None
-    delimiter = detect_delimiter(lines[0], lines[1] if len(lines) > 1 else None)
-    first = split_fields(lines[0], delimiter)
-    header = first if looks_like_header(first) else []
-    rows = [split_fields(line, delimiter) for line in lines[1 if header else 0 :]]
-    width = len(header) if header else len(first)
-    # The last line may be a row still being written; a malformed row or two is for parse()
-    # to report with its line, so the format is still recognised when most rows are numbers.
-    whole = rows[:-1] if len(rows) > 1 else rows
-    good = [
-        len(row) <= width and all(not cell or is_number(cell) or _is_missing(cell) for cell in row)
-        for row in whole
-    ]
-    numeric = any(good) and 2 * sum(good) >= len(good)
-    sparse = any(len(row) < width or "" in row for row in whole)
-    na_tokens = any(_is_missing(cell) and cell for row in rows for cell in row)
-    return _HeadInfo(header, rows, numeric, sparse, na_tokens)
-
-
-def _is_missing(cell: str) -> bool:
-    return cell.strip().lower() in MISSING_TOKENS
 
 
 KERAS_CSV = KerasCsvParser()
