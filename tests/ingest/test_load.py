@@ -1,5 +1,6 @@
 """``load`` end to end: format detection, directories, overrides, and hostile input."""
 
+import contextlib
 import json
 
 import numpy as np
@@ -113,10 +114,8 @@ def test_names_override_a_download_without_a_telling_name():
     name=st.sampled_from(["x.csv", "x.json", "x.txt", "events.out.tfevents.1", "", "x.gz"]),
 )
 def test_random_bytes_raise_only_input_errors(data, name):
-    try:
+    with contextlib.suppress(InputError):
         load(data, filename=name or None)
-    except InputError:
-        pass
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
