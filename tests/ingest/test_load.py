@@ -19,9 +19,13 @@ SAMPLES = {
     "history.json": json.dumps({"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.85]}).encode(),
     "run-x_validation-tag-epoch_loss.csv": b"Wall time,Step,Value\n1.0,0,1.1\n2.0,1,0.9\n",
     "trainer_state.json": json.dumps(
-        {"log_history": [{"loss": 2.0, "step": 10, "epoch": 0.1},
-                         {"eval_loss": 1.9, "step": 10, "epoch": 0.1},
-                         {"loss": 1.5, "step": 20, "epoch": 0.2}]}
+        {
+            "log_history": [
+                {"loss": 2.0, "step": 10, "epoch": 0.1},
+                {"eval_loss": 1.9, "step": 10, "epoch": 0.1},
+                {"loss": 1.5, "step": 20, "epoch": 0.2},
+            ]
+        }
     ).encode(),
     "fit.txt": (
         b"Epoch 1/3\n32/32 [==============================] - 0s 2ms/step - loss: 0.9 - "
