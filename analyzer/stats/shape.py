@@ -317,7 +317,10 @@ def fit_convergence(
     else:
         g = (last + 1.0) ** (-p)
         grad = np.array([0.0, g, -b * g * math.log(last + 1.0)])
-        tau, t90 = math.nan, (10.0 ** (1.0 / p) - 1.0) * unit
+        # A very shallow power law (small c) takes astronomically long to close 90%.
+        exponent = 1.0 / p
+        t90 = (10.0**exponent - 1.0) * unit if exponent < 300 else math.inf
+        tau = math.nan
     remaining = b * g
     remaining_se = float(math.sqrt(max(float(grad @ pcov @ grad), 0.0)))
     q = float(_stats.t.ppf(0.5 + confidence / 2.0, n - 3))

@@ -134,3 +134,12 @@ def test_flat_noise_and_degenerate_input_never_raise():
     assert not fit_convergence(np.full(30, np.nan)).ok
     huge = fit_convergence(np.array([1e300, -1e300] * 10))
     assert not huge.ok and "range" in huge.insufficient
+
+
+def test_a_very_shallow_power_law_reports_an_infinite_t90_instead_of_overflowing():
+    from analyzer.testing.synthetic import case
+
+    c = case("loss_spikes", 1601993554, noise=0.05, length=50)
+    train = c.log.get("loss")
+    fit = fit_convergence(train.values, train.steps)
+    assert fit.t90 > 0  # finite or inf, never an OverflowError
