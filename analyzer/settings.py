@@ -31,7 +31,7 @@ class Settings(BaseModel):
     tail_fraction: float = Field(
         0.25, gt=0, le=0.5, description="share of the run treated as 'the end' for trend tests"
     )
-    min_tail_points: int = Field(5, ge=3, description="fewest points in that tail")
+    min_tail_points: int = Field(8, ge=3, description="fewest points in that tail")
 
     # --- divergence, instability ---------------------------------------------------------------
     divergence_min_rise: float = Field(
@@ -46,7 +46,7 @@ class Settings(BaseModel):
         "which it oscillates",
     )
     oscillation_vs_improvement: float = Field(
-        0.1,
+        0.02,
         gt=0,
         description="...and relative to the run's total improvement (so a converged, tiny "
         "loss with small absolute noise does not count)",
@@ -84,7 +84,7 @@ class Settings(BaseModel):
         description="no learning: final loss within this (relative) of the chance baseline",
     )
     plateau_min_fraction: float = Field(
-        0.2, gt=0, lt=1, description="a plateau lasts at least this share of the run"
+        0.3, gt=0, lt=1, description="a plateau lasts at least this share of the run"
     )
     plateau_escape: float = Field(
         0.15,
@@ -97,6 +97,13 @@ class Settings(BaseModel):
         lt=1,
         description="a stretch is flat when it changes by less than this share of the drop "
         "that follows it",
+    )
+    underfit_ratio_unhinted: float = Field(
+        0.8,
+        gt=0,
+        lt=1.5,
+        description="...when the baseline is only the run's initial loss (no hints): without "
+        "a chance level, only a run that barely moved is called underfitting",
     )
     underfit_ratio: float = Field(
         0.5,
@@ -113,6 +120,12 @@ class Settings(BaseModel):
         0.05,
         gt=0,
         description="validation loss must end this much (relative) above its minimum",
+    )
+    overfit_min_rise_sigmas: float = Field(
+        2.0,
+        gt=0,
+        description="...and at least this many point-to-point noise scales of the validation "
+        "loss (choosing the minimum first makes any later rise look significant on noise)",
     )
     overfit_min_epochs: int = Field(
         4, ge=2, description="fewest points after the validation minimum to test a rise"
@@ -131,6 +144,9 @@ class Settings(BaseModel):
     )
     leakage_persistence: float = Field(
         0.9, gt=0, le=1, description="...in at least this share of epochs, including the first"
+    )
+    wasted_tolerance: float = Field(
+        0.01, gt=0, description="the floor is reached within this (relative) of the minimum"
     )
     wasted_min_epochs: int = Field(10, ge=1, description="wasted epochs: at least this many")
     wasted_min_fraction: float = Field(

@@ -1,8 +1,8 @@
 """What every detector looks at: the run's loss curves prepared once, and the measurements
 several detectors share, computed lazily and cached.
 
-Step-level series longer than ``settings.max_windows`` points are aggregated into windows
-(:mod:`analyzer.stats.windowing`) before any test, because per-step losses are noisy and
+Step-level series longer than ``settings.max_windows`` points are aggregated into window
+medians (:mod:`analyzer.stats.windowing`) before any test, because per-step losses are noisy and
 autocorrelated; the window is reported in the diagnosis summary. Detectors read curves from
 here and never touch the raw log, so every detector sees the same preparation.
 """
@@ -57,14 +57,19 @@ class Curve:
     def n_finite(self) -> int:
         return int(self.y.size)
 
+    @property
+    def smooth_size(self) -> int:
+        """Width of the running mean in :attr:`smooth` (about 1/10 of the run, 3 to 21)."""
+        return max(3, min(2 * (self.n_finite // 20) + 1, 21))
+
     @cached_property
     def smooth(self) -> np.ndarray:
         """A robust smooth of the finite values: Hampel-filtered (spikes replaced) then a
-        centred running mean over a window scaled to the length (at most 1/10 of the run)."""
+        centred running mean over :attr:`smooth_size` points."""
         y = self.y
         if y.size < 5:
             return y.copy()
-        size = max(3, min(2 * (y.size // 20) + 1, 21))
+        size = self.smooth_size
         cleaned = hampel(y, size)
         half = size // 2
         padded = np.pad(cleaned, half, mode="edge")
@@ -82,6 +87,18 @@ class Curve:
         """A robust typical magnitude of the curve: median of |smooth|."""
         return float(np.median(np.abs(self.smooth))) if self.y.size else math.nan
 
+    @cached_property
+    def net_improvement(self) -> float:
+        """(head - end) / head, where head is the mean of the first 10% of the finite points
+        (at least 2) and end the mean of the last 25% (at least 3): a noise-robust measure of
+        how much the curve fell over the run (NaN when the head is not positive)."""
+        n = self.n_finite
+        if n < 4:
+            return float("nan")
+        head = float(np.mean(self.y[: max(2, n // 10)]))
+        end = float(np.mean(self.y[-max(3, n // 4) :]))
+        return (head - end) / head if head > 0 else float("nan")
+
     def tail_slice(self, fraction: float, min_points: int) -> slice:
         """The last ``fraction`` of the finite points (at least ``min_points``)."""
         k = max(min_points, math.ceil(fraction * self.n_finite))
@@ -92,7 +109,8 @@ def _prepare(series: Series, settings: Settings) -> Curve:
     nonfinite = int(np.count_nonzero(~np.isfinite(series.values)))
     if series.granularity is Granularity.STEP and len(series) > settings.max_windows:
         w = window(series.values, series.steps, max_windows=settings.max_windows)
-        values = w.mean.copy()
+        # Window medians: robust to the few-step spikes that LOSS_SPIKES finds on raw steps.
+        values = w.median.copy()
         # A window that held NaN/inf is evidence of divergence: keep it visible.
         values[w.nonfinite > 0] = np.nan
         return Curve(series.name, w.center_step, values, series.granularity, w.size, nonfinite)
@@ -144,6 +162,32 @@ class RunContext:
         )  # fmt: skip
 
     @cached_property
+    def lr_drops(self) -> np.ndarray:
+        """Steps at which the logged learning rate falls by at least a third (schedule
+        changes: curves are piecewise there, so trends are tested after the last one)."""
+        series = self.log.get("lr", Split.TRAIN)
+        if series is None or len(series) < 2:
+            return np.zeros(0)
+        lr = series.values
+        with np.errstate(invalid="ignore", divide="ignore"):
+            falls = lr[1:] < lr[:-1] / 1.5
+        return series.steps[1:][falls]
+
+    def tail(self, curve: Curve) -> slice:
+        """The end of the run for trend tests: the last ``tail_fraction`` of the finite points,
+        starting after the last learning-rate drop (plus a few points to settle) when one
+        falls inside it. The slice may then be shorter than ``min_tail_points``."""
+        s = self.settings
+        part = curve.tail_slice(s.tail_fraction, s.min_tail_points)
+        drops = self.lr_drops
+        if drops.size:
+            settle = max(4, curve.n_finite // 20)
+            after = int(np.searchsorted(curve.x, drops[-1], side="left")) + settle
+            if after > part.start:
+                part = slice(min(after, part.stop), part.stop)
+        return part
+
+    @cached_property
     def train_fit(self) -> ConvergenceFit | None:
         return fit_convergence(self.train.y, self.train.x) if self.train is not None else None
 
@@ -183,5 +227,4 @@ class RunContext:
         curve = self.primary
         if curve is None or curve.n_finite == 0:
             return math.nan, "unknown", False
-        first = float(np.median(curve.y[: min(3, curve.n_finite)]))
-        return first, "the run's initial loss (no chance baseline given)", False
+        return float(curve.y[0]), "the run's initial loss (no chance baseline given)", False

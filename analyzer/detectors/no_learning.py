@@ -17,7 +17,8 @@ SPEC = DetectorSpec(
     "Var(y) for MSE).",
     why="A model at chance level has learned nothing about the inputs; nothing downstream of "
     "it (tuning, regularization) can help until this is fixed.",
-    evidence="total relative improvement of the smoothed loss, the trend test over the run, "
+    evidence="the best improvement over the run's opening level (mean of its first 10%), the "
+    "trend test over the run, "
     "and the final loss against the chance baseline when one is known.",
     remedy="Check the data pipeline (labels aligned with inputs, not shuffled separately), "
     "that gradients reach the weights (no frozen layers, no detached graph), try a higher "
@@ -34,13 +35,14 @@ def detect(ctx: RunContext) -> list[Finding]:
     start, low, end = float(smooth[0]), float(np.min(smooth)), float(smooth[-1])
     if start <= 0:
         return []
-    improvement = (start - low) / start
+    head = float(np.mean(curve.y[: max(2, curve.n_finite // 10)]))
+    improvement = max((head - low) / head, 0.0) if head > 0 else 0.0
     baseline, how, hinted = ctx.baseline
     evidence = [
         Evidence(
-            "total_relative_improvement",
+            "best_relative_improvement",
             improvement,
-            "(first - min) / first of the smoothed loss",
+            "(opening mean - lowest smoothed loss) / opening mean",
             threshold=s.no_learning_max_improvement,
             comparison="<",
         ),
@@ -57,10 +59,10 @@ def detect(ctx: RunContext) -> list[Finding]:
             )
         )
     flat = improvement < s.no_learning_max_improvement
+    declining = False
     if flat:
         trend = ctx.trend(curve)
-        if trend.ok and trend.test.p_decreasing < s.alpha and not at_chance:
-            return []  # a small but real decline: slow, not absent
+        declining = trend.ok and trend.test.p_decreasing < s.alpha
         if trend.ok:
             evidence.append(
                 Evidence(
@@ -88,7 +90,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             "gradients from reaching the weights.",
             recommendations=(SPEC.remedy,),
             evidence=evidence,
-            confidence=0.9 if (flat and at_chance) or (flat and curve.n_finite >= 20) else 0.7,
+            confidence=0.6 if declining else 0.9 if at_chance or curve.n_finite >= 20 else 0.7,
             ctx=ctx,
             series=(curve.name,),
             start=float(curve.x[0]),

@@ -26,8 +26,8 @@ def detect(ctx: RunContext) -> list[Finding]:
     val, train, s = ctx.val, ctx.train, ctx.settings
     if val is None or train is None or min(val.n_finite, train.n_finite) < 2 * s.min_points:
         return []
-    if not (val.level > 0 and train.level > 0):
-        return []
+    if not (val.level > 0 and train.level > 0) or train.window > 1 or val.window > 1:
+        return []  # window means and single evaluations have incomparable noise
     val_rel, train_rel = val.sigma / val.level, train.sigma / train.level
     if not (math.isfinite(val_rel) and math.isfinite(train_rel)):
         return []

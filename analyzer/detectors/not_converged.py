@@ -27,7 +27,9 @@ def detect(ctx: RunContext) -> list[Finding]:
     curve, s = ctx.train or ctx.val, ctx.settings
     if curve is None or curve.n_finite < 2 * s.min_points:
         return []
-    tail = curve.tail_slice(s.tail_fraction, s.min_tail_points)
+    tail = ctx.tail(curve)
+    if tail.stop - tail.start < s.min_points:
+        return []
     trend = ctx.trend(curve, tail)
     if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
         return []
@@ -36,7 +38,9 @@ def detect(ctx: RunContext) -> list[Finding]:
     if end_level <= 0 or span <= 0:
         return []
     projected = -trend.sen.slope * span / end_level
-    if projected < s.not_converged_min_remaining:
+    # The least steep slope the confidence interval allows: noise alone must not project it.
+    assured = -trend.sen.ci.high * span / end_level
+    if assured < s.not_converged_min_remaining:
         return []
     evidence = [
         Evidence(
@@ -54,6 +58,12 @@ def detect(ctx: RunContext) -> list[Finding]:
             "projected_improvement",
             projected,
             "relative improvement the tail's slope projects over another tail-length",
+        ),
+        Evidence(
+            "assured_improvement",
+            assured,
+            "the same, at the confidence interval's least steep slope",
+            test="sens_slope_ci",
             threshold=s.not_converged_min_remaining,
             comparison=">=",
         ),

@@ -24,6 +24,7 @@ SPEC = DetectorSpec(
     remedy="Keep the weights of the best epoch (early stopping with restore_best_weights, "
     "or checkpoint on val_loss), add regularization (weight decay, dropout, augmentation), "
     "get more data, or use a smaller model.",
+    superseded_by=(Code.NON_FINITE_LOSS, Code.DIVERGENCE),
 )
 
 
@@ -36,7 +37,8 @@ def detect(ctx: RunContext) -> list[Finding]:
     if val.n_finite - onset - 1 < s.overfit_min_epochs or smooth[onset] <= 0:
         return []
     rise = float((smooth[-1] - smooth[onset]) / smooth[onset])
-    if rise < s.overfit_min_rise:
+    rise_sigmas = float((smooth[-1] - smooth[onset]) / val.sigma) if val.sigma > 0 else np.inf
+    if rise < s.overfit_min_rise or rise_sigmas < s.overfit_min_rise_sigmas:
         return []
     up = ctx.trend(val, slice(onset, None))
     if not up.ok or up.test.p_increasing >= s.alpha:
@@ -53,6 +55,13 @@ def detect(ctx: RunContext) -> list[Finding]:
             rise,
             "smoothed validation loss at the end over its minimum, minus 1",
             threshold=s.overfit_min_rise,
+            comparison=">=",
+        ),
+        Evidence(
+            "val_rise_sigmas",
+            rise_sigmas,
+            "the rise in point-to-point noise scales of validation loss",
+            threshold=s.overfit_min_rise_sigmas,
             comparison=">=",
         ),
         Evidence(

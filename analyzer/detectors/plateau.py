@@ -26,6 +26,16 @@ SPEC = DetectorSpec(
 )
 
 
+def _explained_by_schedule(ctx: RunContext, curve, a: int, b: int) -> bool:
+    """A learning-rate drop where the loss leaves the flat stretch explains it: a schedule
+    step, not a stall."""
+    drops = ctx.lr_drops
+    if drops.size == 0:
+        return False
+    reach = min(curve.n_finite - 1, b + max(3, curve.n_finite // 10))
+    return bool(np.any((drops > curve.x[a]) & (drops <= curve.x[reach])))
+
+
 def detect(ctx: RunContext) -> list[Finding]:
     curve, s = ctx.train or ctx.val, ctx.settings
     if curve is None or curve.n_finite < 4 * s.min_points:
@@ -48,7 +58,9 @@ def detect(ctx: RunContext) -> list[Finding]:
             continue
         change = abs(trend.sen.slope) * float(curve.x[b - 1] - curve.x[a])
         flat = change / (level - after)
-        if flat >= s.plateau_flatness:
+        if flat >= s.plateau_flatness or trend.test.p < s.alpha:
+            continue
+        if _explained_by_schedule(ctx, curve, a, b):
             continue
         start, end = float(curve.x[a]), float(curve.x[b - 1])
         share = (b - a) / n

@@ -39,9 +39,11 @@ def detect(ctx: RunContext) -> list[Finding]:
     smooth = curve.smooth
     if smooth[0] <= 0:
         return []
-    improvement = float((smooth[0] - smooth[-1]) / smooth[0])
+    improvement = curve.net_improvement
     loading = front_loading(smooth)
-    if not (0 < improvement < s.slow_max_improvement) or not loading < s.slow_front_loading:
+    if not (s.no_learning_max_improvement <= improvement < s.slow_max_improvement):
+        return []
+    if not loading < s.slow_front_loading:
         return []
     trend = ctx.trend(curve)
     if not trend.ok or trend.test.p_decreasing >= s.alpha:

@@ -7,7 +7,11 @@ from scipy import ndimage
 
 from analyzer.detectors.base import DetectorSpec, at, fmt
 from analyzer.detectors.context import RunContext
+from analyzer.model import Granularity
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.shape import noise_scale
+
+_MAD_TO_SIGMA = 1.482602218505602
 
 SPEC = DetectorSpec(
     code=Code.LOSS_SPIKES,
@@ -25,17 +29,30 @@ SPEC = DetectorSpec(
 
 
 def detect(ctx: RunContext) -> list[Finding]:
+    """Spikes in the training loss (validation only when there is no training curve: a noisy
+    validation curve is NOISY_VALIDATION's business). Step-level logs are searched point by
+    point, before windowing, since a spike of a few steps vanishes in a window mean."""
     s = ctx.settings
     findings = []
-    for curve in (ctx.train, ctx.val):
-        if curve is None or curve.n_finite < 2 * s.min_points:
+    series = ctx.train_series or ctx.val_series
+    if series is None:
+        return findings
+    for name, x, y in [(series.name, series.steps[series.finite], series.values[series.finite])]:
+        if y.size < 2 * s.min_points:
             continue
-        y = curve.y
-        baseline = ndimage.median_filter(y, size=5, mode="nearest")
-        sigma = curve.sigma
+        # Per-step spikes may last several steps: the median window must be wider than them.
+        size = (
+            5 if series.granularity is Granularity.EPOCH else 2 * min(50, max(2, y.size // 400)) + 1
+        )
+        baseline = ndimage.median_filter(y, size=size, mode="nearest")
+        excess = y - baseline
+        # Two robust scales, the larger wins: the residuals' own MAD (Hampel), which
+        # autocorrelated noise does not shrink, and the MAD of first differences, which does
+        # not collapse to 0 on a smooth monotone stretch where the median fits exactly.
+        residual_scale = _MAD_TO_SIGMA * float(np.median(np.abs(excess - np.median(excess))))
+        sigma = max(residual_scale, noise_scale(y).sigma)
         if not np.isfinite(sigma) or sigma <= 0:
             continue
-        excess = y - baseline
         z = excess / sigma
         relative = excess / np.maximum(np.abs(baseline), 1e-12)
         spikes = np.flatnonzero((z >= s.spike_sigmas) & (relative >= s.spike_min_relative))
@@ -43,11 +60,11 @@ def detect(ctx: RunContext) -> list[Finding]:
         if spikes.size == 0:
             continue
         worst = int(spikes[np.argmax(z[spikes])])
-        where = ", ".join(at(ctx, float(curve.x[i])) for i in spikes[:5])
+        where = ", ".join(at(ctx, float(x[i])) for i in spikes[:5])
         more = f" and {spikes.size - 5} more" if spikes.size > 5 else ""
         findings.append(
             SPEC.finding(
-                summary=f"{curve.name} spikes {spikes.size} time(s) ({where}{more}); the "
+                summary=f"{name} spikes {spikes.size} time(s) ({where}{more}); the "
                 f"largest is {fmt(z[worst], 3)} noise scales ({fmt(relative[worst] * 100, 3)}%) "
                 "above its neighbours.",
                 explanation="A spike is a jump far beyond the curve's point-to-point noise "
@@ -73,15 +90,15 @@ def detect(ctx: RunContext) -> list[Finding]:
                     Evidence(
                         "noise_scale",
                         sigma,
-                        "robust noise scale of the curve",
-                        test="mad_first_differences",
+                        "robust scale of the residuals from the running median",
+                        test="hampel_mad",
                     ),
                 ),
                 confidence=0.9 if z[worst] >= 2 * s.spike_sigmas else 0.7,
                 ctx=ctx,
-                series=(curve.name,),
-                start=float(curve.x[spikes[0]]),
-                end=float(curve.x[spikes[-1]]),
+                series=(name,),
+                start=float(x[spikes[0]]),
+                end=float(x[spikes[-1]]),
             )
         )
     return findings

@@ -22,6 +22,7 @@ SPEC = DetectorSpec(
     "interval, the effective sample size, and the loss level against the baseline.",
     remedy="Nothing to fix when the level is low. When it is high, see UNDERFITTING or "
     "NO_LEARNING.",
+    superseded_by=(Code.DIVERGENCE, Code.NON_FINITE_LOSS, Code.OSCILLATION),
 )
 
 

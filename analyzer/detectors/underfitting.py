@@ -33,7 +33,8 @@ def detect(ctx: RunContext) -> list[Finding]:
     if not baseline > 0:
         return []
     ratio = end / baseline
-    if ratio < s.underfit_ratio:
+    needed = s.underfit_ratio if hinted else s.underfit_ratio_unhinted
+    if ratio < needed:
         return []
     tail = curve.tail_slice(s.tail_fraction, s.min_tail_points)
     trend = ctx.trend(curve, tail)
@@ -44,7 +45,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             "final_over_baseline",
             ratio,
             f"final training loss over the baseline ({how})",
-            threshold=s.underfit_ratio,
+            threshold=needed,
             comparison=">=",
         ),
     ]

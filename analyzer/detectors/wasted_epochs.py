@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from analyzer.detectors.base import DetectorSpec, at, pct
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
@@ -17,6 +19,7 @@ SPEC = DetectorSpec(
     evidence="best epoch, points after it, and their share of the run.",
     remedy="Use early stopping on val_loss (patience about 5-10 epochs, restore_best_weights) "
     "or a checkpoint callback that keeps the best model.",
+    superseded_by=(Code.NON_FINITE_LOSS, Code.DIVERGENCE),
 )
 
 
@@ -24,21 +27,28 @@ def detect(ctx: RunContext) -> list[Finding]:
     val, s = ctx.val, ctx.settings
     if val is None or val.n_finite < 2 * s.min_points:
         return []
-    best = ctx.best_val_index
-    after = val.n_finite - 1 - best
+    smooth = val.smooth
+    floor = float(np.min(smooth))
+    tolerance = max(s.wasted_tolerance * abs(floor), 2 * val.sigma / np.sqrt(val.smooth_size))
+    reached = int(np.argmax(smooth <= floor + tolerance))
+    after = val.n_finite - 1 - reached
     share = after / val.n_finite
     if after < s.wasted_min_epochs or share < s.wasted_min_fraction:
         return []
-    best_step = float(val.x[best])
+    best_step = float(val.x[reached])
     return [
         SPEC.finding(
-            summary=f"The best validation loss came at {at(ctx, best_step)}; the {after} "
-            f"points after it ({pct(share)} of the run) never improved on it.",
+            summary=f"Validation loss reached its floor at {at(ctx, best_step)}; the {after} "
+            f"points after it ({pct(share)} of the run) did not improve it meaningfully.",
             explanation="Stopping at the best epoch plus a few epochs of patience would have "
             f"saved about {pct(share)} of the training time with a model at least as good.",
             recommendations=(SPEC.remedy,),
             evidence=(
-                Evidence("best_step", best_step, "step of the lowest validation loss"),
+                Evidence(
+                    "floor_step",
+                    best_step,
+                    "where the smoothed validation loss came within noise of its minimum",
+                ),
                 Evidence(
                     "points_after_best",
                     float(after),

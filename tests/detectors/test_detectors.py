@@ -102,6 +102,14 @@ def quiet():
     base[Code.POSSIBLE_LEAKAGE] = (mild_below, None)
     base[Code.ACCURACY_LOSS_DISAGREEMENT] = (run(t_over, v_over, acc_down), None)
     base[Code.UNDERFITTING] = (healthy(seed=41), Hints(loss="mse", target_variance=85.0))
+    # Still improving at the end: no epochs after the floor to waste.
+    base[Code.WASTED_EPOCHS] = (
+        run(
+            decay(40, 2.3, 0.2, 30) * noise(40, 0.005, 34),
+            decay(40, 2.4, 0.3, 30) * noise(40, 0.005, 35),
+        ),
+        None,
+    )
     return base
 
 
