@@ -44,17 +44,21 @@ def detect(ctx: RunContext) -> list[Finding]:
         size = (
             5 if series.granularity is Granularity.EPOCH else 2 * min(50, max(2, y.size // 400)) + 1
         )
-        baseline = ndimage.median_filter(y, size=size, mode="nearest")
-        excess = y - baseline
+        # Loss noise is roughly multiplicative (it shrinks with the loss), so positive curves
+        # are searched on the log scale, where one noise scale fits the whole run.
+        scaled = np.log(y) if np.all(y > 0) else y
+        baseline = ndimage.median_filter(scaled, size=size, mode="nearest")
+        excess = scaled - baseline
         # Two robust scales, the larger wins: the residuals' own MAD (Hampel), which
         # autocorrelated noise does not shrink, and the MAD of first differences, which does
         # not collapse to 0 on a smooth monotone stretch where the median fits exactly.
         residual_scale = _MAD_TO_SIGMA * float(np.median(np.abs(excess - np.median(excess))))
-        sigma = max(residual_scale, noise_scale(y).sigma)
+        sigma = max(residual_scale, noise_scale(scaled).sigma)
         if not np.isfinite(sigma) or sigma <= 0:
             continue
         z = excess / sigma
-        relative = excess / np.maximum(np.abs(baseline), 1e-12)
+        linear = scaled is y
+        relative = excess / np.maximum(np.abs(baseline), 1e-12) if linear else np.expm1(excess)
         spikes = np.flatnonzero((z >= s.spike_sigmas) & (relative >= s.spike_min_relative))
         spikes = spikes[spikes > 0]  # the first point has no past to spike from
         if spikes.size == 0:
@@ -90,7 +94,8 @@ def detect(ctx: RunContext) -> list[Finding]:
                     Evidence(
                         "noise_scale",
                         sigma,
-                        "robust scale of the residuals from the running median",
+                        "robust scale of the residuals from the running median (log scale for "
+                        "positive losses)",
                         test="hampel_mad",
                     ),
                 ),
