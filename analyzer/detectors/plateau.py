@@ -13,8 +13,9 @@ SPEC = DetectorSpec(
     code=Code.PLATEAU,
     title="Training stalled on a plateau",
     severity=Severity.WARNING,
-    what="The loss stays flat for a long stretch (a segment of the change-point "
-    "segmentation with no meaningful slope) and only later falls well below it.",
+    what="The loss stays flat for a long stretch (consecutive segments of the change-point "
+    "segmentation whose level moves by little compared with the drop that follows) and only "
+    "later falls well below it.",
     why="Epochs spent on a plateau are wasted, and a run that stalls once may stall for good "
     "with a different seed: the optimizer is struggling to get signal through the network.",
     evidence="the flat segment (start, end, share of the run), its level, its Sen's slope "
@@ -24,6 +25,24 @@ SPEC = DetectorSpec(
     "connections, normalized inputs, or a higher (or warmed-up) learning rate.",
     superseded_by=(Code.NO_LEARNING,),
 )
+
+
+def _flat_stretches(curve, segments, flatness: float) -> list[tuple[int, int]]:
+    """Runs of consecutive change-point segments whose levels stay within a band around the
+    first one's, the band being ``flatness`` times the drop that follows: noise makes PELT cut
+    a long plateau into pieces, and this glues them back. Longest first."""
+    n, smooth = curve.n_finite, curve.smooth
+    levels = [float(np.median(curve.y[a:b])) for a, b in segments]
+    stretches = []
+    for i, (a, _) in enumerate(segments):
+        j = i
+        while j + 1 < len(segments) and segments[j + 1][1] < n:
+            drop = levels[i] - float(np.min(smooth[segments[j + 1][1] :]))
+            if drop <= 0 or abs(levels[j + 1] - levels[i]) > flatness * drop:
+                break
+            j += 1
+        stretches.append((a, segments[j][1]))
+    return sorted(stretches, key=lambda ab: ab[0] - ab[1])
 
 
 def _explained_by_schedule(ctx: RunContext, curve, a: int, b: int) -> bool:
@@ -45,7 +64,7 @@ def detect(ctx: RunContext) -> list[Finding]:
         return []
     smooth = curve.smooth
     n = curve.n_finite
-    for a, b in cps.segments:
+    for a, b in _flat_stretches(curve, cps.segments, s.plateau_flatness):
         if b - a < max(s.min_points, s.plateau_min_fraction * n) or b >= n:
             continue
         level = float(np.median(curve.y[a:b]))
@@ -58,9 +77,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             continue
         change = abs(trend.sen.slope) * float(curve.x[b - 1] - curve.x[a])
         flat = change / (level - after)
-        if flat >= s.plateau_flatness or trend.test.p < s.alpha:
-            continue
-        if _explained_by_schedule(ctx, curve, a, b):
+        if flat >= s.plateau_flatness or _explained_by_schedule(ctx, curve, a, b):
             continue
         start, end = float(curve.x[a]), float(curve.x[b - 1])
         share = (b - a) / n
