@@ -4,8 +4,16 @@ import time
 
 import numpy as np
 import pytest
+import ruptures as rpt
+from ruptures.base import BaseCost
 
-from analyzer.stats.changepoints import SegmentRSS, change_points
+from analyzer.stats.changepoints import SegmentRSS, change_points, pelt
+from analyzer.stats.shape import noise_scale
+
+# SegmentRSS has ruptures' cost interface without depending on ruptures; registering it lets
+# ruptures.Pelt search with the very same cost (Pelt silently ignores a custom_cost that is not
+# a BaseCost, hence the `algo.cost is cost` checks below).
+BaseCost.register(SegmentRSS)
 
 T = np.arange(200.0)
 
@@ -112,3 +120,65 @@ def test_insufficient_inputs():
     assert not change_points(np.array([])).ok
     with pytest.raises(ValueError):
         change_points(np.zeros(10), model="rbf")
+
+
+def _ruptures_ends(y, kind, min_size, pen):
+    cost = SegmentRSS(kind)
+    algo = rpt.Pelt(custom_cost=cost, min_size=min_size, jump=1).fit(y)
+    assert algo.cost is cost
+    return algo.predict(pen=pen)[:-1]
+
+
+def _piecewise(rng, n):
+    """Noisy piecewise lines: at each random boundary a new slope, starting either where the
+    previous line ended (a kink) or after a jump."""
+    k = int(rng.integers(0, min(5, n - 10)))
+    bounds = np.sort(rng.choice(np.arange(5, n - 5), size=k, replace=False))
+    y, level = np.empty(n), 0.0
+    for a, b in zip([0, *bounds], [*bounds, n], strict=True):
+        level += rng.normal(0, 2.0) if rng.random() < 0.5 else 0.0
+        y[a:b] = level + rng.normal(0, 0.05) * np.arange(b - a)
+        level = y[b - 1]
+    return y + rng.normal(0, rng.choice([0.05, 0.3, 1.0]), n)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_pelt_gives_the_same_breakpoints_as_ruptures(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(12, 300))
+    kind = ("linear", "l2")[seed % 2]
+    family = seed // 2 % 3
+    if family == 0:
+        y = rng.normal(size=n)  # noise: mostly no break, or spurious ones at a low penalty
+    elif family == 1:
+        y = _piecewise(rng, n)
+    else:
+        y = rng.normal(size=n).cumsum()  # a random walk: many breaks, little pruning
+    min_size = int(rng.choice([1, 2, 3, 5, 10]))
+    if n < 2 * max(min_size, SegmentRSS(kind).min_size):
+        min_size = 1
+    sigma = noise_scale(y).sigma
+    pen = float(rng.choice([0.2, 1.0, 3.0, 10.0])) * sigma**2 * np.log(n)
+    ours = pelt(SegmentRSS(kind).fit(y), n, min_size, pen)
+    assert ours == _ruptures_ends(y, kind, min_size, pen)
+    sizes = np.diff([0, *ours, n])
+    assert sizes.min() >= max(min_size, SegmentRSS(kind).min_size)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_change_points_searches_like_ruptures_with_its_default_penalty(seed):
+    y = (_lr_drop if seed % 2 else _overfit)(np.random.default_rng(seed))
+    r = change_points(y)
+    assert list(r.indices) == _ruptures_ends(y, "linear", r.min_size, r.penalty)
+    assert len(r.indices) >= 1
+
+
+def test_vectorized_costs_equal_the_single_segment_cost_exactly():
+    # ruptures calls error(), our search errors(): the cross-check needs them equal to the bit.
+    y = np.random.default_rng(11).normal(size=120).cumsum()
+    for kind in ("linear", "l2"):
+        cost = SegmentRSS(kind).fit(y)
+        for end in (3, 40, 120):
+            starts = np.arange(end)
+            many = cost.errors(starts, end)
+            assert many.tolist() == [cost.error(int(a), end) for a in starts]
