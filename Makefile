@@ -1,35 +1,42 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    analyze the bundled example log
-#   make test   install everything into .venv, lint, and run the whole test suite
+#   make test   install everything into .venv (dev and trainer extras), lint, and run the
+#               whole test suite, the slow reference-trainer regeneration included
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+CORE   := $(VENV)/.installed-core
+DEV    := $(VENV)/.installed-dev
 
 .PHONY: run test lint format bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(CORE): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(CORE)
 
-run: $(STAMP)
+# The test suite also needs the dev tools and the trainer extra (TensorFlow, scikit-learn).
+$(DEV): $(CORE)
+	$(BIN)/python -m pip install --quiet -e '.[dev,trainer]'
+	touch $(DEV)
+
+run: $(CORE)
 	$(BIN)/analyzer-cli examples/keras_overfitting.csv
 
-test: $(STAMP)
-	$(BIN)/ruff check analyzer tests bench
+test: $(DEV)
+	$(BIN)/ruff check analyzer reference_trainer tests bench
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check analyzer tests bench
-	$(BIN)/ruff format --check analyzer tests bench
+lint: $(DEV)
+	$(BIN)/ruff check analyzer reference_trainer tests bench
+	$(BIN)/ruff format --check analyzer reference_trainer tests bench
 
-format: $(STAMP)
-	$(BIN)/ruff check --fix analyzer tests bench
-	$(BIN)/ruff format analyzer tests bench
+format: $(DEV)
+	$(BIN)/ruff check --fix analyzer reference_trainer tests bench
+	$(BIN)/ruff format analyzer reference_trainer tests bench
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/stats.py
 

@@ -121,6 +121,19 @@ def _pick(log: TrainingLog, metric: str, split: Split) -> Series | None:
     return log.get(metric, split)
 
 
+@dataclass(frozen=True)
+class Improvement:
+    """A curve still falling at the end: the tail tested, its trend, the tail's length in
+    steps, and the relative improvement projected over another tail-length (at Sen's slope,
+    and at the least steep slope of its confidence interval)."""
+
+    tail: slice
+    trend: TrendAnalysis
+    span: float
+    projected: float
+    assured: float
+
+
 class RunContext:
     """The prepared run plus shared, cached measurements."""
 
@@ -186,6 +199,28 @@ class RunContext:
             if after > part.start:
                 part = slice(min(after, part.stop), part.stop)
         return part
+
+    def still_improving(self, curve: Curve) -> Improvement | None:
+        """How the end of ``curve`` is still falling, or None when it is not meaningfully:
+        a significant decreasing trend over :meth:`tail` whose confidence interval's least
+        steep slope still projects ``not_converged_min_remaining`` (relative) over another
+        tail-length. Both conditions matter: a 5% test alone fires on noise once in twenty."""
+        s = self.settings
+        tail = self.tail(curve)
+        if tail.stop - tail.start < s.min_points:
+            return None
+        trend = self.trend(curve, tail)
+        if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
+            return None
+        span = float(curve.x[-1] - curve.x[tail.start])
+        end_level = abs(float(curve.smooth[-1]))
+        if end_level <= 0 or span <= 0:
+            return None
+        projected = -trend.sen.slope * span / end_level
+        assured = -trend.sen.ci.high * span / end_level
+        if assured < s.not_converged_min_remaining:
+            return None
+        return Improvement(tail, trend, span, projected, assured)
 
     @cached_property
     def train_fit(self) -> ConvergenceFit | None:

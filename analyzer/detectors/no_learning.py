@@ -24,6 +24,7 @@ SPEC = DetectorSpec(
     "that gradients reach the weights (no frozen layers, no detached graph), try a higher "
     "learning rate, replace saturating activations (sigmoid/tanh in deep stacks -> ReLU), "
     "and normalize the inputs.",
+    superseded_by=(Code.DIVERGENCE, Code.NON_FINITE_LOSS),
 )
 
 
@@ -36,13 +37,17 @@ def detect(ctx: RunContext) -> list[Finding]:
     if start <= 0:
         return []
     head = float(np.mean(curve.y[: max(2, curve.n_finite // 10)]))
-    improvement = max((head - low) / head, 0.0) if head > 0 else 0.0
+    # The smaller of two views: the best point reached (biased low by noise) and where the
+    # run ends (a run that fell and came back has not learned either; DIVERGENCE covers it).
+    reached = (head - low) / head if head > 0 else 0.0
+    improvement = max(min(reached, curve.net_improvement), 0.0)
     baseline, how, hinted = ctx.baseline
     evidence = [
         Evidence(
             "best_relative_improvement",
             improvement,
-            "(opening mean - lowest smoothed loss) / opening mean",
+            "the smaller of (opening mean - lowest smoothed loss) / opening mean and the "
+            "net improvement from the opening to the last quarter",
             threshold=s.no_learning_max_improvement,
             comparison="<",
         ),

@@ -27,21 +27,16 @@ def detect(ctx: RunContext) -> list[Finding]:
     curve, s = ctx.train or ctx.val, ctx.settings
     if curve is None or curve.n_finite < 2 * s.min_points:
         return []
-    tail = ctx.tail(curve)
-    if tail.stop - tail.start < s.min_points:
+    better = ctx.still_improving(curve)
+    if better is None:
         return []
-    trend = ctx.trend(curve, tail)
-    if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
-        return []
-    span = float(curve.x[-1] - curve.x[tail.start])
-    end_level = abs(float(curve.smooth[-1]))
-    if end_level <= 0 or span <= 0:
-        return []
-    projected = -trend.sen.slope * span / end_level
-    # The least steep slope the confidence interval allows: noise alone must not project it.
-    assured = -trend.sen.ci.high * span / end_level
-    if assured < s.not_converged_min_remaining:
-        return []
+    tail, trend, span, projected, assured = (
+        better.tail,
+        better.trend,
+        better.span,
+        better.projected,
+        better.assured,
+    )
     evidence = [
         Evidence(
             "mk_z",

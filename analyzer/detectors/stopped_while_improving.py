@@ -31,19 +31,10 @@ def detect(ctx: RunContext) -> list[Finding]:
     near_end = max(2, patience + 2, round(0.1 * val.n_finite))
     if val.n_finite - 1 - best > near_end:
         return []
-    tail = ctx.tail(val)
-    if tail.stop - tail.start < s.min_points:
+    better = ctx.still_improving(val)
+    if better is None:
         return []
-    trend = ctx.trend(val, tail)
-    if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
-        return []
-    span = float(val.x[-1] - val.x[tail.start])
-    end_level = abs(float(val.smooth[-1]))
-    projected = -trend.sen.slope * span / end_level if end_level > 0 else 0.0
-    # The least steep slope the confidence interval allows: noise alone must not project it.
-    assured = -trend.sen.ci.high * span / end_level if end_level > 0 else 0.0
-    if assured < s.not_converged_min_remaining:
-        return []
+    tail, trend, projected, assured = better.tail, better.trend, better.projected, better.assured
     stopper = (
         f" An early-stopping callback with patience {patience} is consistent with "
         "stopping on a small uptick."

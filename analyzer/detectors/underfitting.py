@@ -36,10 +36,10 @@ def detect(ctx: RunContext) -> list[Finding]:
     needed = s.underfit_ratio if hinted else s.underfit_ratio_unhinted
     if ratio < needed:
         return []
-    tail = curve.tail_slice(s.tail_fraction, s.min_tail_points)
-    trend = ctx.trend(curve, tail)
-    if trend.ok and trend.test.p_decreasing < s.alpha:
+    if ctx.still_improving(curve) is not None:
         return []  # still learning: not converged, not underfitting
+    tail = ctx.tail(curve)
+    trend = ctx.trend(curve, tail)
     evidence = [
         Evidence(
             "final_over_baseline",
