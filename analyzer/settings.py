@@ -75,6 +75,11 @@ class Settings(BaseModel):
         description="still improving: the tail's slope projects at least this relative "
         "improvement over another tail-length of training",
     )
+    not_converged_min_assured: float = Field(
+        0.05,
+        ge=0,
+        description="...and the confidence interval's least steep slope at least this",
+    )
     no_learning_max_improvement: float = Field(
         0.05, gt=0, description="no learning: training loss improved less than this (relative)"
     )
@@ -117,7 +122,7 @@ class Settings(BaseModel):
         0.1, gt=0, description="train and validation are similar within ±this relative margin"
     )
     overfit_min_rise: float = Field(
-        0.05,
+        0.1,
         gt=0,
         description="validation loss must end this much (relative) above its minimum",
     )

@@ -202,9 +202,11 @@ class RunContext:
 
     def still_improving(self, curve: Curve) -> Improvement | None:
         """How the end of ``curve`` is still falling, or None when it is not meaningfully:
-        a significant decreasing trend over :meth:`tail` whose confidence interval's least
-        steep slope still projects ``not_converged_min_remaining`` (relative) over another
-        tail-length. Both conditions matter: a 5% test alone fires on noise once in twenty."""
+        a significant decreasing trend over :meth:`tail` whose Sen's slope projects at least
+        ``not_converged_min_remaining`` (relative) over another tail-length, and whose
+        confidence interval's least steep slope still projects ``not_converged_min_assured``.
+        Both matter: a 5% test alone fires on noise once in twenty, and a short noisy tail
+        can project a large improvement from a slope it cannot pin down."""
         s = self.settings
         tail = self.tail(curve)
         if tail.stop - tail.start < s.min_points:
@@ -218,7 +220,7 @@ class RunContext:
             return None
         projected = -trend.sen.slope * span / end_level
         assured = -trend.sen.ci.high * span / end_level
-        if assured < s.not_converged_min_remaining:
+        if projected < s.not_converged_min_remaining or assured < s.not_converged_min_assured:
             return None
         return Improvement(tail, trend, span, projected, assured)
 

@@ -59,7 +59,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             assured,
             "the same, at the confidence interval's least steep slope",
             test="sens_slope_ci",
-            threshold=s.not_converged_min_remaining,
+            threshold=s.not_converged_min_assured,
             comparison=">=",
         ),
     ]

@@ -28,6 +28,24 @@ SPEC = DetectorSpec(
 )
 
 
+def _refine_onset(x: np.ndarray, y: np.ndarray, index: int) -> float:
+    """The turning point of the validation loss: the vertex of a least-squares parabola over
+    the raw points around the smoothed curve's minimum (an eighth of the run on each side),
+    snapped to a logged step. A U-shaped bottom is flat compared with the noise, and the
+    fit averages it; when the fit is not a clean U around that minimum, the minimum stands."""
+    half = max(3, x.size // 8)
+    lo, hi = max(0, index - half), min(x.size, index + half + 1)
+    if hi - lo < 5:
+        return float(x[index])
+    a, b, _ = np.polyfit(x[lo:hi] - x[index], y[lo:hi], 2)
+    if a <= 0:
+        return float(x[index])
+    vertex = x[index] - b / (2 * a)
+    if not x[lo] <= vertex <= x[hi - 1]:
+        return float(x[index])
+    return float(x[np.argmin(np.abs(x - vertex))])
+
+
 def detect(ctx: RunContext) -> list[Finding]:
     val, train, s = ctx.val, ctx.train, ctx.settings
     if val is None or val.n_finite < s.min_points + s.overfit_min_epochs:
@@ -43,7 +61,7 @@ def detect(ctx: RunContext) -> list[Finding]:
     up = ctx.trend(val, slice(onset, None))
     if not up.ok or up.test.p_increasing >= s.alpha:
         return []
-    onset_step = float(val.x[onset])
+    onset_step = _refine_onset(val.x, val.y, onset)
     best = ctx.best_val_index
     best_step = float(val.x[best])
     evidence = [
