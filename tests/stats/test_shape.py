@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analyzer.stats import shape
 from analyzer.stats.shape import (
     ema,
     fit_convergence,
@@ -143,3 +144,78 @@ def test_a_very_shallow_power_law_reports_an_infinite_t90_instead_of_overflowing
     train = c.log.get("loss")
     fit = fit_convergence(train.values, train.steps)
     assert fit.t90 > 0  # finite or inf, never an OverflowError
+
+
+def _lstsq_grid_start(basis, grid, y):
+    """The previous grid start, kept as the reference: one np.linalg.lstsq per grid value."""
+    best = None
+    for g in grid:
+        phi = basis(g)
+        design = np.column_stack([np.ones_like(phi), phi])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        rss = float(np.sum((y - design @ coef) ** 2))
+        if best is None or rss < best[0]:
+            best = (rss, float(coef[0]), float(coef[1]), float(g))
+    return best
+
+
+@pytest.mark.parametrize("cells", [shape._GRID_CELLS, 1000])  # one block, or several
+def test_closed_form_grid_equals_least_squares_at_every_grid_value(monkeypatch, cells):
+    monkeypatch.setattr(shape, "_GRID_CELLS", cells)
+    rng = np.random.default_rng(9)
+    u = np.linspace(0.0, 1.0, 150)
+    for y in (1 + 2 * np.exp(-u / 0.2), 0.3 + (u * 149 + 1) ** -0.7, np.sin(9 * u)):
+        y = y + rng.normal(0, 0.05, u.size)
+        for basis, grid in (
+            (lambda k: np.exp(-u / k), np.geomspace(0.01, 10.0, 40)),
+            (lambda c: np.power(149 * u + 1.0, -c), np.geomspace(0.02, 5.0, 40)),
+        ):
+            ref = _lstsq_grid_start(basis, grid, y)
+            got = shape._best_on_grid(basis, grid, y)
+            assert got[3] == ref[3]  # the same grid value wins
+            np.testing.assert_allclose(got[:3], ref[:3], rtol=1e-9, atol=1e-12)
+            # the zoomed start is at least as good as the coarse grid's best
+            a, b, g = shape._grid_start(basis, grid, y)
+            assert np.sum((y - a - b * basis(g)) ** 2) <= ref[0] * (1 + 1e-12)
+
+
+def _seeded_curve(seed):
+    """Exponential and power-law decays, a decay then a linear rise (overfitting), and a
+    learning-rate drop, at three noise levels and 30 to 400 points."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(30, 400))
+    t = np.arange(n, dtype=float)
+    y = [
+        rng.uniform(0.1, 1) + rng.uniform(0.5, 3) * np.exp(-t / rng.uniform(n / 20, n / 2)),
+        rng.uniform(0.1, 1) + rng.uniform(0.5, 3) * (t + 1) ** -rng.uniform(0.3, 1.5),
+        0.4 + 1.5 * np.exp(-t / (n / 8)) + 0.004 * np.maximum(0, t - n / 2),
+        np.where(t < n / 2, 0.6 + 1.5 * np.exp(-t / (n / 8)), 0.3 + 0.2 * np.exp(-(t - n / 2) / 5)),
+    ][seed % 4]
+    return y + rng.normal(0, rng.choice([0.005, 0.02, 0.05]), n)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fit_equals_the_previous_implementation(monkeypatch, seed):
+    """The vectorized, zoomed grid start and the analytic Jacobians change the path to the
+    optimum, not the optimum: compare with the previous path (lstsq grid, finite-difference
+    Jacobians). Parameters differ by the optimizer's tolerance, far below their standard error
+    (a tolerance in units of it also covers the ill-determined fits, whose parameters wander
+    along a flat valley)."""
+    y = _seeded_curve(seed)
+    new = fit_convergence(y)
+    with monkeypatch.context() as m:
+        m.setattr(shape, "_grid_start", lambda *a: _lstsq_grid_start(*a)[1:])
+        m.setattr(shape, "_exp_jac", "2-point")
+        m.setattr(shape, "_power_jac", "2-point")
+        old = fit_convergence(y)
+    assert new.ok and old.ok and new.model == old.model
+    for name in old.aic:
+        assert new.aic[name] == pytest.approx(old.aic[name], abs=1e-3)
+    se = np.array(old.stderr)
+    assert np.all(np.abs(np.subtract(new.params, old.params)) <= 1e-3 * se)
+    assert abs(new.remaining - old.remaining) <= 1e-3 * old.remaining_se
+    assert new.fitted_last == pytest.approx(old.fitted_last, rel=1e-4)
+    assert new.residual_sigma == pytest.approx(old.residual_sigma, rel=1e-6)
+    assert new.inflation == pytest.approx(old.inflation, rel=1e-3)
+    np.testing.assert_allclose(new.stderr, old.stderr, rtol=1e-2)
+    assert new.remaining_se == pytest.approx(old.remaining_se, rel=1e-2)
