@@ -30,10 +30,10 @@ SPEC = DetectorSpec(
 
 def _refine_onset(x: np.ndarray, y: np.ndarray, index: int) -> float:
     """The turning point of the validation loss: the vertex of a least-squares parabola over
-    the raw points around the smoothed curve's minimum (an eighth of the run on each side),
+    the raw points around the smoothed curve's minimum (a sixteenth of the run on each side),
     snapped to a logged step. A U-shaped bottom is flat compared with the noise, and the
     fit averages it; when the fit is not a clean U around that minimum, the minimum stands."""
-    half = max(3, x.size // 8)
+    half = max(3, x.size // 16)
     lo, hi = max(0, index - half), min(x.size, index + half + 1)
     if hi - lo < 5:
         return float(x[index])
