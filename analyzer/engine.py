@@ -124,7 +124,7 @@ def diagnose(
         summary=summary,
         run_name=log.run_name,
         source_format=log.source_format,
-        warnings=log.warnings,
+        warnings=(*log.warnings, *((ctx.proxy,) if ctx.proxy else ())),
         failures=tuple(failures),
     )
 

@@ -10,12 +10,12 @@ here and never touch the raw log, so every detector sees the same preparation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
-from analyzer.model import Granularity, Series, Split, TrainingLog
+from analyzer.model import Direction, Granularity, Metric, Series, Split, TrainingLog
 from analyzer.model.hints import Hints
 from analyzer.settings import Settings
 from analyzer.stats.shape import ConvergenceFit, fit_convergence, hampel, noise_scale
@@ -121,6 +121,28 @@ def _pick(log: TrainingLog, metric: str, split: Split) -> Series | None:
     return log.get(metric, split)
 
 
+def _error_rate(accuracy: Series | None) -> Series | None:
+    """``1 - accuracy`` as a lower-is-better stand-in for a loss, for logs that recorded only
+    accuracy (percentages are scaled to fractions). None when the values are not accuracies."""
+    if accuracy is None:
+        return None
+    values = accuracy.values
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or finite.min() < 0 or finite.max() > 100:
+        return None
+    scale = 100.0 if finite.max() > 1 else 1.0
+    prefix = "" if accuracy.split is Split.TRAIN else f"{accuracy.name.split('_')[0]}_"
+    return replace(
+        accuracy,
+        name=f"{prefix}error_rate",
+        metric=Metric.LOSS,
+        metric_name="error_rate",
+        direction=Direction.LOWER,
+        values=1.0 - values / scale,
+        original_name=f"1 - {accuracy.original_name}",
+    )
+
+
 @dataclass(frozen=True)
 class Improvement:
     """A curve still falling at the end: the tail tested, its trend, the tail's length in
@@ -143,10 +165,17 @@ class RunContext:
         self.settings = settings
         self.train_series = _pick(log, "loss", Split.TRAIN)
         self.val_series = _pick(log, "loss", Split.VALIDATION)
+        #: Set when no loss was logged and the curves are error rates (1 - accuracy).
+        self.proxy: str | None = None
+        if self.train_series is None and self.val_series is None:
+            self.train_series = _error_rate(_pick(log, "accuracy", Split.TRAIN))
+            self.val_series = _error_rate(_pick(log, "accuracy", Split.VALIDATION))
+            if self.train_series or self.val_series:
+                self.proxy = "error rate (1 - accuracy): the log has no loss"
         self.train = _prepare(self.train_series, settings) if self.train_series else None
         self.val = _prepare(self.val_series, settings) if self.val_series else None
         acc = _pick(log, "accuracy", Split.VALIDATION)
-        self.val_accuracy = _prepare(acc, settings) if acc else None
+        self.val_accuracy = _prepare(acc, settings) if acc and not self.proxy else None
         lr = log.get("lr", Split.TRAIN)
         self.lr = _prepare(lr, settings) if lr else None
 

@@ -24,7 +24,9 @@ SPEC = DetectorSpec(
 
 
 def detect(ctx: RunContext) -> list[Finding]:
-    curve = ctx.train or ctx.val
+    # Only the training loss can diverge in this sense: a validation loss rising alone is
+    # OVERFITTING's to judge (which says divergence is possible when training loss is absent).
+    curve = ctx.train
     s = ctx.settings
     if curve is None or curve.n_finite < s.min_points:
         return []

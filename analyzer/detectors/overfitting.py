@@ -93,7 +93,10 @@ def detect(ctx: RunContext) -> list[Finding]:
             comparison="<",
         ),
     ]
-    train_note = "Without a training curve this is consistent with overfitting."
+    train_note = (
+        "Without a training curve this is consistent with overfitting, or with divergence: "
+        "check the training loss."
+    )
     confidence = confidence_from_p(up.test.p_increasing, s.alpha)
     if train is not None and train.n_finite >= s.min_points:
         inside = train.x >= onset_step
