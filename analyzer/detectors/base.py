@@ -70,6 +70,25 @@ class Detector:
     detect: Detect
 
 
+def learning_rate_advice(ctx: RunContext, *, lower: bool) -> tuple[str, ...]:
+    """A concrete learning-rate range when the hints give the rate used: 3-10x lower for
+    instability, 3-10x higher for slow progress. Nothing when the rate is unknown."""
+    rate = ctx.hints.learning_rate
+    if rate is None:
+        return ()
+    low, high = (rate / 10, rate / 3) if lower else (rate * 3, rate * 10)
+    verb = "Lower" if lower else "Raise"
+    return (f"{verb} the learning rate from {rate:g} to about {low:.2g}-{high:.2g}.",)
+
+
+def batch_advice(ctx: RunContext) -> tuple[str, ...]:
+    """Batch-size advice when the hints say the batch is small (noisy gradient estimates)."""
+    size = ctx.hints.batch_size
+    if size is None or size >= 32:
+        return ()
+    return (f"The batch size is {size}: a larger batch (32-128) gives less noisy updates.",)
+
+
 def confidence_from_p(p: float, alpha: float) -> float:
     """Map a p-value below alpha to a confidence in [0.5, 0.99]: just below alpha is 0.5,
     a hundred times smaller is about 0.9."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.detectors.base import DetectorSpec, at, confidence_from_p, fmt, pct
+from analyzer.detectors.base import (
+    DetectorSpec,
+    at,
+    confidence_from_p,
+    fmt,
+    learning_rate_advice,
+    pct,
+)
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
 
@@ -50,7 +57,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             explanation="A training loss that climbs while training continues means the "
             "updates overshoot. This is consistent with a learning rate that is too high "
             "(possibly only after a warmup or schedule change), or with exploding gradients.",
-            recommendations=(SPEC.remedy,),
+            recommendations=(*learning_rate_advice(ctx, lower=True), SPEC.remedy),
             evidence=(
                 Evidence("min_loss", float(smooth[low]), "minimum of the smoothed loss"),
                 Evidence("min_step", low_step, "where the minimum was"),

@@ -7,7 +7,13 @@ import math
 import numpy as np
 from scipy.stats import norm
 
-from analyzer.detectors.base import DetectorSpec, fmt, pct
+from analyzer.detectors.base import (
+    DetectorSpec,
+    batch_advice,
+    fmt,
+    learning_rate_advice,
+    pct,
+)
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
 from analyzer.stats.shape import noise_scale
@@ -68,7 +74,11 @@ def detect(ctx: RunContext) -> list[Finding]:
             "Swings this large relative to the loss are consistent with a learning rate that "
             "is too high (the optimizer overshoots the minimum back and forth) or with a "
             "batch too small for the rate.",
-            recommendations=(SPEC.remedy,),
+            recommendations=(
+                *learning_rate_advice(ctx, lower=True),
+                *batch_advice(ctx),
+                SPEC.remedy,
+            ),
             evidence=(
                 Evidence(
                     "relative_noise",

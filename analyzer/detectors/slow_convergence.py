@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from analyzer.detectors.base import DetectorSpec, confidence_from_p, fmt, pct
+from analyzer.detectors.base import (
+    DetectorSpec,
+    confidence_from_p,
+    fmt,
+    learning_rate_advice,
+    pct,
+)
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
 
@@ -57,7 +63,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             "so the run stopped early on a slow, steady descent. This is consistent with a "
             "learning rate that is too low or with badly scaled inputs (large raw feature "
             "values make the loss surface ill-conditioned).",
-            recommendations=(SPEC.remedy,),
+            recommendations=(*learning_rate_advice(ctx, lower=False), SPEC.remedy),
             evidence=(
                 Evidence(
                     "total_relative_improvement",

@@ -35,12 +35,18 @@ def detect(ctx: RunContext) -> list[Finding]:
     if better is None:
         return []
     tail, trend, projected, assured = better.tail, better.trend, better.projected, better.assured
-    stopper = (
-        f" An early-stopping callback with patience {patience} is consistent with "
-        "stopping on a small uptick."
-        if ctx.hints.early_stopping_patience
-        else ""
-    )
+    stopper = ""
+    planned = ctx.hints.planned_epochs
+    if planned and ctx.unit == "epoch" and val.x[-1] + 1 < planned:
+        stopper = (
+            f" The run ended after {int(val.x[-1]) + 1} of {planned} planned epochs, so "
+            "something stopped it early."
+        )
+    if ctx.hints.early_stopping_patience is not None:
+        stopper += (
+            " An early-stopping callback with patience "
+            f"{ctx.hints.early_stopping_patience} is consistent with stopping on a small uptick."
+        )
     return [
         SPEC.finding(
             summary=f"Validation loss was still falling when the run ended (best at "

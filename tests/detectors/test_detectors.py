@@ -195,3 +195,19 @@ def test_summary_numbers_match_the_curves():
     assert math.isclose(s.gap_at_best, val[best] - train[best])
     assert math.isclose(s.relative_final_gap, (val[-1] - train[-1]) / train[-1])
     assert s.epochs == N and s.window == 1
+
+
+def test_hints_sharpen_recommendations():
+    log, _ = fires()[Code.OSCILLATION]
+    hinted = diagnose(log, hints=Hints(learning_rate=0.1, batch_size=8)).finding(Code.OSCILLATION)
+    assert any("from 0.1 to about 0.01-0.033" in r for r in hinted.recommendations)
+    assert any("batch size is 8" in r for r in hinted.recommendations)
+    plain = diagnose(log).finding(Code.OSCILLATION)
+    assert len(plain.recommendations) == 1
+
+    log, _ = fires()[Code.STOPPED_WHILE_IMPROVING]
+    finding = diagnose(log, hints=Hints(planned_epochs=100, early_stopping_patience=2)).finding(
+        Code.STOPPED_WHILE_IMPROVING
+    )
+    assert "after 40 of 100 planned epochs" in finding.explanation
+    assert "patience 2" in finding.explanation
