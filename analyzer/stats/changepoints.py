@@ -8,9 +8,10 @@ calls the segment cost once per admissible start and end (about 6,000 calls for 
 which made the search the slowest part of a diagnosis; ours is the same algorithm, step for
 step (same admissible starts, same pruning rule, same ``min_size`` handling, same penalty, same
 order of floating-point additions, ties to the earliest start), with each end's admissible
-starts costed in one vectorized numpy call, about ten times faster. The tests run
-``ruptures.Pelt`` on the very same cost over many series and require identical breakpoints, so
-ruptures remains the independent check of the search.
+starts costed in one vectorized numpy call: 7 times faster at 200 points, 25 at 1,000. The
+tests run ``ruptures.Pelt`` on the very same cost over many series and require identical
+breakpoints, so ruptures remains the independent check of the search (and a test dependency
+only).
 
 Segment model, ``"linear"`` by default: each segment is its own least-squares line ``a + b*t``
 (discontinuous at the boundaries). Loss curves slope inside every phase, so a piecewise-constant
@@ -96,8 +97,8 @@ class SegmentRSS:
         rss = syy - sy * sy / m
         if self.kind == "linear":
             sxx = stt - st * st / m
-            # dividing by inf where there is no slope to fit subtracts exactly 0
             fit = sty - st * sy / m
+            # dividing by inf where there is no slope to fit subtracts exactly 0
             rss = rss - fit * fit / np.where((m > 1) & (sxx > 0), sxx, np.inf)
         return np.maximum(rss, 0.0)
 
@@ -108,8 +109,8 @@ class SegmentRSS:
 
 def pelt(cost: SegmentRSS, n: int, min_size: int, pen: float) -> list[int]:
     """Optimal segmentation of ``cost``'s fitted signal (``n`` points) for a penalty ``pen``
-    per segment, every segment at least ``min_size`` points: the ends of all segments but the
-    last, like ``ruptures.Pelt(jump=1).predict(pen)[:-1]``.
+    per segment, every segment at least ``min_size`` points (and the cost's own minimum): the
+    ends of all segments but the last, like ``ruptures.Pelt(jump=1).predict(pen)[:-1]``.
 
     The recursion is ruptures' step for step: ``F(end) = min over admissible starts t of
     F(t) + (cost(t, end) + pen)``, with F added in the same order, so the floats are the same;
