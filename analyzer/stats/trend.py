@@ -1,11 +1,14 @@
 """Mann-Kendall trend tests: the original one and four corrections for autocorrelation.
 
 Mann-Kendall's S counts, over all pairs of points, how many go up minus how many go down. It is
-Kendall's tau between time and the values, so it is computed in O(n log n) with
-``scipy.stats.kendalltau`` (a merge sort counting discordant pairs) and recovered exactly from
-tau-b; the tie-corrected variance comes from the tie counts. Autocorrelations come from
-:func:`analyzer.stats.autocorr.acf` (FFT), Sen's slope from :mod:`analyzer.stats.slope`, so every
-variant runs in O(n log n) time and O(n) memory (plus Sen's bounded buffer).
+Kendall's tau between time and the values, so it is computed exactly in O(n log n) from one
+sort and the merge count behind ``scipy.stats.kendalltau``
+(:func:`analyzer.stats.slope.discordant_pairs`); the tie-corrected variance comes from the tie
+counts of the same sort. Autocorrelations come
+from :func:`analyzer.stats.autocorr.acf` (FFT) or, for lag 1 alone, a direct sum; Sen's slope
+from :mod:`analyzer.stats.slope`, so every variant runs in O(n log n) time and O(n) memory.
+At n = 1e6 a whole :func:`trend_analysis` takes about 0.3-0.45 s of CPU time (see
+``bench/stats.py``).
 
 Variants (the first four as in pymannkendall 1.4.3; the tests cross-check them to 1e-9):
 
@@ -61,15 +64,16 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.stats import kendalltau, norm, rankdata
+from scipy.stats import norm
 
 from analyzer.stats.autocorr import acf
 from analyzer.stats.results import ALL_EQUAL, TOO_FEW, FinitePoints, StatResult, finite_points
 from analyzer.stats.slope import (
     EXACT_MAX_N,
-    SAMPLES,
+    REFINE_MAX_N,
     PairwiseSlopes,
     SenSlope,
+    discordant_pairs,
     insufficient_slope,
     summarize,
     tie_corrected_var_s,
@@ -138,24 +142,47 @@ class _Score:
 
 
 def _score(x: np.ndarray) -> _Score:
-    """S, tie-corrected Var(S), tau-a and tau-b of ``x`` against its order, in O(n log n)."""
+    """S, tie-corrected Var(S), tau-a and tau-b of ``x`` against its order, in O(n log n).
+
+    S = concordant - discordant pairs = N - tied - 2 * discordant, all counted exactly from one
+    sort (the merge count behind ``scipy.stats.kendalltau``; the tests compare with it).
+    """
     n = x.size
-    n_pairs = n * (n - 1) / 2.0
-    _, counts = np.unique(x, return_counts=True)
-    tied = counts[counts > 1].astype(np.float64)
-    tied_pairs = float(np.sum(tied * (tied - 1) / 2.0))
+    n_pairs = n * (n - 1) // 2
+    discordant, sizes = discordant_pairs(x)
+    tied = sizes[sizes > 1].astype(np.float64)
+    tied_pairs = int(np.sum(sizes * (sizes - 1) // 2))
     if n_pairs - tied_pairs <= 0:  # constant; pre-whitening can leave a constant or a pair
         s, tau_b = 0.0, math.nan
-    elif n == 2:  # scipy's asymptotic variance divides by n - 2
-        s = float(np.sign(x[1] - x[0]))
-        tau_b = s
     else:
-        tau_b = float(kendalltau(np.arange(n), x, method="asymptotic").statistic)
-        # S = tau_b * sqrt(n0 (n0 - n1)) is an integer; rounding removes the floating-point
-        # error (below 1e-4 even at n = 1e6, far from 0.5).
-        s = float(round(tau_b * math.sqrt(n_pairs) * math.sqrt(n_pairs - tied_pairs)))
+        s = float(n_pairs - tied_pairs - 2 * discordant)
+        tau_b = s / math.sqrt(n_pairs) / math.sqrt(n_pairs - tied_pairs)
     var_s = n * (n - 1.0) * (2.0 * n + 5.0) - float(np.sum(tied * (tied - 1) * (2 * tied + 5)))
     return _Score(s=s, var_s=var_s / 18.0, tau=s / n_pairs, tau_b=tau_b)
+
+
+def _average_ranks(z: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties given their mean rank: ``scipy.stats.rankdata(z)``, from one
+    quicksort where rankdata uses a stable sort (about 0.5x its time at n = 1e6)."""
+    n = z.size
+    order = np.argsort(z)
+    ordered = z[order]
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    mean_rank = first + 0.5 * (np.diff(first, append=n) + 1)  # groups [first, next first)
+    ranks = np.empty(n)
+    ranks[order] = mean_rank[np.cumsum(starts) - 1]
+    return ranks
+
+
+def _lag1_autocorrelation(x: np.ndarray) -> float:
+    """r_1 as :func:`analyzer.stats.autocorr.acf` defines it (0 for a constant series), by a
+    direct sum: the FFT there costs O(n log n) for all lags when only lag 1 is needed."""
+    centered = x - x.mean()
+    denom = float(np.dot(centered, centered))
+    return float(np.dot(centered[1:], centered[:-1]) / denom) if denom > 0 else 0.0
 
 
 def _result(
@@ -278,7 +305,7 @@ def hamed_rao_test(
         return bad
     n = pts.n
     b = _slope_of(pts.x, pts.t, slope)
-    ranks = rankdata(_residuals(pts, b))
+    ranks = _average_ranks(_residuals(pts, b))
     max_lag = _max_lag(lag, n)
     r = acf(ranks, max_lag)[1:]
     k = np.arange(1, max_lag + 1, dtype=np.float64)
@@ -298,6 +325,18 @@ def hamed_rao_test(
         lag=max_lag,
         slope=b,
     )
+
+
+def _ar1_lags(rho: float, n: int) -> int:
+    """How many lags of the AR(1) Hamed-Rao sum matter: each weight is below n^3, so the lags
+    past K add less than 2 |rho|^K / (1 - |rho|) to the factor; K keeps that below 1e-18
+    (about 4,600 lags at |rho| = 0.99, instead of n - 1 = 999,999 at n = 1e6)."""
+    a = abs(rho)
+    if a >= 1.0:  # only for n <= 6, where rho is the raw r1
+        return n - 1
+    if a == 0.0:
+        return 0
+    return min(n - 1, math.ceil(math.log(1e-18 * (1.0 - a)) / math.log(a)))
 
 
 def hamed_rao_ar1_test(
@@ -322,9 +361,9 @@ def hamed_rao_ar1_test(
         return bad
     n = pts.n
     b = _slope_of(pts.x, pts.t, slope)
-    r1 = float(acf(rankdata(_residuals(pts, b)), 1)[1])
+    r1 = _lag1_autocorrelation(_average_ranks(_residuals(pts, b)))
     rho = min(max((n * r1 + 2.0) / (n - 6.0), -AR1_LIMIT), AR1_LIMIT) if n > 6 else r1
-    k = np.arange(1, n, dtype=np.float64)
+    k = np.arange(1, _ar1_lags(rho, n) + 1, dtype=np.float64)
     weights = (n - k) * (n - k - 1) * (n - k - 2)
     factor = 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(np.sum(weights * rho**k))
     return _result(
@@ -382,7 +421,7 @@ def pre_whitening_test(
         return bad
     b = _slope_of(pts.x, pts.t, slope)
     detrended = _residuals(pts, b)
-    r1 = float(acf(detrended, 1)[1])
+    r1 = _lag1_autocorrelation(detrended)
     whitened = detrended[1:] - r1 * detrended[:-1] + b * (pts.t[1:] - pts.t[0])
     return _result(
         "pre_whitening",
@@ -426,7 +465,8 @@ def trend_analysis(
     alpha: float = 0.05,
     lag: int | None = None,
     exact_max_n: int = EXACT_MAX_N,
-    samples: int = SAMPLES,
+    refine_max_n: int = REFINE_MAX_N,
+    samples: int | None = None,
     seed: int = 0,
 ) -> TrendAnalysis:
     """Mann-Kendall test and Sen's slope with a ``1 - alpha`` interval, sharing one set of
@@ -439,7 +479,14 @@ def trend_analysis(
             _insufficient(method, reason, n=pts.n, dropped=pts.dropped, alpha=alpha),
             insufficient_slope(reason, n=pts.n, dropped=pts.dropped, alpha=alpha),
         )
-    slopes = PairwiseSlopes(pts.x, pts.t, exact_max_n=exact_max_n, samples=samples, seed=seed)
+    slopes = PairwiseSlopes(
+        pts.x,
+        pts.t,
+        exact_max_n=exact_max_n,
+        refine_max_n=refine_max_n,
+        samples=samples,
+        seed=seed,
+    )
     b = slopes.median()
     test = mann_kendall(pts.x, t=pts.t, method=method, alpha=alpha, lag=lag, slope=b)
     test = replace(test, dropped=pts.dropped)

@@ -243,7 +243,46 @@ def test_large_series_is_not_quadratic() -> None:
     n = 200_000
     x = 1e-5 * np.arange(n) + _ar1(rng, n, 0.9)
     res = trend.trend_analysis(x)
-    assert res.ok and res.sen.method == "sampled" and res.test.n == n
+    assert res.ok and res.sen.method == "refined" and res.test.n == n
     assert res.test.s == pytest.approx(kendalltau(np.arange(n), x).statistic * n * (n - 1) / 2)
     for method in trend.METHODS:
         assert trend.mann_kendall(x, method=method, slope=res.sen.slope).ok
+    sampled = trend.trend_analysis(x, refine_max_n=n - 1)
+    assert sampled.sen.method == "sampled" and sampled.test.s == res.test.s
+    assert sampled.sen.ci.low <= res.sen.slope <= sampled.sen.ci.high
+
+
+def test_score_matches_kendalltau_with_ties() -> None:
+    """S from our discordant-pair count against kendalltau's tau-b, with heavy ties."""
+    rng = np.random.default_rng(12)
+    for n in (3, 17, 500, 20_000):
+        x = rng.integers(0, 7, n).astype(float)
+        res = trend.original_test(x)
+        _, counts = np.unique(x, return_counts=True)
+        n0, n1 = n * (n - 1) / 2, float(np.sum(counts * (counts - 1) / 2))
+        ref = kendalltau(np.arange(n), x).statistic
+        assert res.s == round(ref * math.sqrt(n0 * (n0 - n1)))
+        assert _close(res.tau_b, ref, 1e-12)
+
+
+def test_average_ranks_match_rankdata() -> None:
+    rng = np.random.default_rng(13)
+    for x in (rng.normal(size=1000), rng.integers(0, 9, 1000).astype(float), np.ones(5)):
+        assert np.array_equal(trend._average_ranks(x), rankdata(x))
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.97, -0.6])
+def test_ar1_factor_sum_truncation_is_invisible(phi: float) -> None:
+    """The AR(1) sum stops once the remaining lags cannot matter; compare with all n - 1 lags."""
+    rng = np.random.default_rng(14)
+    n = 30_000
+    x = _ar1(rng, n, phi) + 1e-4 * np.arange(n)
+    res = trend.hamed_rao_ar1_test(x)
+    ranks = rankdata(x - res.slope * np.arange(1, n + 1))
+    c = ranks - ranks.mean()
+    r1 = float(np.sum(c[1:] * c[:-1]) / np.sum(c * c))
+    rho = min(max((n * r1 + 2) / (n - 6), -trend.AR1_LIMIT), trend.AR1_LIMIT)
+    k = np.arange(1, n, dtype=float)
+    total = float(np.sum((n - k) * (n - k - 1) * (n - k - 2) * rho**k))
+    assert trend._ar1_lags(rho, n) < n - 1 or phi == 0.0
+    assert _close(res.variance_factor, 1 + 2 * total / (n * (n - 1) * (n - 2)), 1e-12)
