@@ -22,16 +22,19 @@ overconfident as the naive test.
   ``numpy.partition``. The result equals scipy's and pymannkendall's.
 - ``n <= REFINE_MAX_N`` (200,000): **sample, then refine by exact counting.** The number of
   slopes below a value s is the number of discordant pairs of (t, x - s t) (see
-  :class:`SlopeCounter`), an O(n log n) count. ``REFINE_SAMPLES`` (2**16) pairs are drawn
+  :class:`SlopeCounter`), an O(n log n) count. ``REFINE_SAMPLES`` (2**14) pairs are drawn
   (seeded) and their slopes sorted, together with the flattest and steepest slope (those of
   neighbours in time), as candidates. For each target rank (the median's and the two
-  interval limits') a regula falsi over the candidates, steered by exact counts, finds two
-  candidates adjacent in the sorted sample whose exact ranks bracket it (about five counts per
-  target). The median is the bracket end nearest in rank, and ``rank_error`` is its exact,
-  deterministic rank distance (below 2e-5 of N in the tests: one candidate spans about N/2**16
-  slopes); ``slope_ranks`` gives the ranks it was counted to occupy. Each interval limit is
-  the bracket end on the outer side (or a candidate that is the order statistic itself), so
-  the interval is verified to contain the exact one and needs no widening for sampling error.
+  interval limits') a regula falsi over the candidates, steered by exact counts and started
+  from the counts already made, finds two candidates adjacent in the sorted sample whose exact
+  ranks bracket it (10-15 counts for all three targets). The median is the bracket end
+  nearest in rank, and ``rank_error`` is its exact, deterministic rank distance (a candidate
+  spans about N/2**14 slopes, so typically below 1e-4 of N); ``slope_ranks`` gives the ranks it
+  was counted to occupy. Each interval limit is the bracket end on the outer side (or a
+  candidate that is the order statistic itself), so the interval is verified to contain the
+  exact one and needs no widening for sampling error (``ci_ranks`` gives their ranks). A
+  count costs about 0.5 ms at n = 1e4, 8 ms at 1e5 and 0.1 s at 1e6 (less when started
+  from a nearby count's sort order).
 - larger ``n``: counts cost too much (about 0.1 s each at n = 1e6), so ``samples`` pairs
   (default ``SAMPLES`` = 2**20) are drawn uniformly with replacement from the N pairs with a
   seeded generator, and the order statistics of the sample at the target fractions are
@@ -53,12 +56,13 @@ series; 2 loaded cores, medians of 3):
 =========  =======  =======  =======  =======  =======  =======
 n          2e4      5e4      1e5      2e5      5e5      1e6
 =========  =======  =======  =======  =======  =======  =======
-refined    0.023 s  0.055 s  0.125 s  0.275 s  0.58 s   2.0 s
-sampled    0.040 s  0.041 s  0.045 s  0.050 s  0.074 s  0.115 s
+refined    0.020 s  0.045 s  0.112 s  0.217 s  0.73 s   1.2 s
+sampled    0.040 s  0.043 s  0.043 s  0.050 s  0.075 s  0.116 s
 =========  =======  =======  =======  =======  =======  =======
 
-Refining is cheaper than sampling 2**20 pairs up to n ~ 3e4 and stays under ~0.3 s up to
-2e5, where ``REFINE_MAX_N`` stops it; the 15-20 counts it needs would take 2 s at 1e6.
+Refining is cheaper than sampling 2**20 pairs up to n ~ 5e4 and stays near 0.2 s up to 2e5,
+where ``REFINE_MAX_N`` stops it: at 1e6 it would take most of the 1 s a whole trend analysis
+may cost.
 
 Constant input: the slope is 0 with the interval [0, 0]. That is a well-defined answer (a flat
 curve), unlike a trend test's p-value, so it is *not* marked insufficient.
@@ -82,7 +86,7 @@ from analyzer.stats.results import TOO_FEW, ConfidenceInterval, StatResult, fini
 EXACT_MAX_N = 4000
 REFINE_MAX_N = 200_000
 SAMPLES = 1 << 20
-REFINE_SAMPLES = 1 << 16
+REFINE_SAMPLES = 1 << 14
 WARM_PAIRS_PER_POINT = 100
 FAILURE_PROBABILITY = 1e-6
 MIN_POINTS = 3
@@ -157,40 +161,35 @@ class SlopeCounter:
         self._x_scale = float(np.max(np.abs(x)))
         self._t_scale = float(np.max(np.abs(t)))
         self._time_ranks = np.arange(1, x.size + 1, dtype=np.intp)
-        self._probes: list[_Probe] = []  # sorted by value
+        self.probes: list[_Probe] = []  # sorted by value
         self._orders: dict[float, np.ndarray] = {}
 
     def probe(self, s: float) -> _Probe:
         """The ranks ``s`` occupies: ``first`` = 1 + #slopes below, ``last`` = #slopes at or
         below (both counted with the tie allowance above)."""
-        at = bisect.bisect_left(self._probes, s, key=lambda p: p.value)
-        if at < len(self._probes) and self._probes[at].value == s:
-            return self._probes[at]
+        at = bisect.bisect_left(self.probes, s, key=lambda p: p.value)
+        if at < len(self.probes) and self.probes[at].value == s:
+            return self.probes[at]
         z = self.x - s * self.t
         tolerance = ROUNDING * (self._x_scale + abs(s) * self._t_scale)
         order = self._sort_order(z, at, s)
         below, sizes = discordant_pairs(z, order, tolerance, time_ranks=self._time_ranks)
         ties = int(np.sum(sizes * (sizes - 1) // 2))
         probe = _Probe(s, below + 1, below + ties)
-        self._probes.insert(at, probe)
+        self.probes.insert(at, probe)
         self._orders[s] = order
         return probe
 
     def _sort_order(self, z: np.ndarray, at: int, s: float) -> np.ndarray:
         """The order that sorts ``z``, started from the nearer counted neighbour of ``s`` if
         few pairs lie between them."""
-        if 0 < at < len(self._probes):
-            below, above = self._probes[at - 1], self._probes[at]
+        if 0 < at < len(self.probes):
+            below, above = self.probes[at - 1], self.probes[at]
             if above.first - below.last <= WARM_PAIRS_PER_POINT * self.x.size:
                 nearer = below if s - below.value <= above.value - s else above
                 start = self._orders[nearer.value]
                 return start[np.argsort(z[start], kind="stable")]
         return np.argsort(z)
-
-    @property
-    def counts(self) -> int:
-        """How many distinct values were counted (each one O(n log n))."""
-        return len(self._probes)
 
 
 def discordant_pairs(
@@ -328,6 +327,15 @@ class PairwiseSlopes:
         u = self.values
         lo, hi = 0, u.size - 1
         lo_rank, hi_rank = 1.0, float(self.pairs)  # what the ends are known to satisfy
+        for counted in self.counter.probes:  # start from the closest counts of earlier ranks
+            if counted.first <= rank <= counted.last:
+                return counted, counted
+            k = int(np.searchsorted(u, counted.value))
+            if counted.last < rank:
+                lo, lo_rank = k, float(counted.last)
+            else:
+                hi, hi_rank = k, float(counted.first)
+                break
         slow = 0
         while hi - lo > 1:
             m = hi - lo - 1

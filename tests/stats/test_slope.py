@@ -162,7 +162,7 @@ def test_refined_ranks_match_all_slopes_sorted(kind: str) -> None:
     slopes = np.sort((x[j] - x[i]) / (t[j] - t[i]))
     exact = sens_slope(x, t)
     res = sens_slope(x, t, exact_max_n=100)
-    assert exact.method == "exact" and res.method == "refined" and res.samples == 1 << 16
+    assert exact.method == "exact" and res.method == "refined" and res.samples == 1 << 14
     first, last = res.slope_ranks
     bf_first, bf_last = _brute_ranks(slopes, res.slope)
     # Counted with a rounding allowance: the range can only be wider than the float one, and
@@ -198,10 +198,11 @@ def _check_refined(res, counts: list[tuple[int, int]]) -> None:
     (below, at), (low_below, low_at), (high_below, high_at) = counts
     first, last = res.slope_ranks
     assert first - 1 <= below <= at <= last <= first + 1  # continuous data: 1 slope, 2 at most
-    assert res.rank_error < 1e-4
+    slack = 20 / res.samples  # a candidate spans N / samples slopes; 20 of them: p ~ 1e-5
+    assert res.rank_error < slack
     low_rank, high_rank = _limit_ranks(res)
-    assert low_below < low_rank <= low_at + 1e-4 * res.pairs  # at or below the low_rank-th
-    assert high_at >= high_rank >= high_below - 1e-4 * res.pairs
+    assert low_below < low_rank <= low_at + slack * res.pairs  # at or below the low_rank-th
+    assert high_at >= high_rank >= high_below - slack * res.pairs
 
 
 def test_refined_at_ten_thousand_against_brute_force() -> None:
