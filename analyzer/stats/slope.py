@@ -262,10 +262,6 @@ class PairwiseSlopes:
             self.rank_error = math.sqrt(math.log(2.0 / FAILURE_PROBABILITY) / (2.0 * self.samples))
         self._median: float | None = None
 
-    @property
-    def exact(self) -> bool:
-        return self.method == "exact"
-
     def median(self) -> float:
         """The median slope (mean of the two middle slopes when N is even, as numpy does)."""
         if self._median is None:
