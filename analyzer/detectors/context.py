@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from analyzer.model import Direction, Granularity, Metric, Series, Split, TrainingLog
+from analyzer.model.findings import Evidence
 from analyzer.model.hints import Hints
 from analyzer.settings import Settings
 from analyzer.stats.shape import ConvergenceFit, fit_convergence, hampel, noise_scale
@@ -154,6 +155,41 @@ class Improvement:
     span: float
     projected: float
     assured: float
+
+    def evidence(self, settings: Settings, unit: str, prefix: str = "") -> tuple[Evidence, ...]:
+        """The trend test, the slope and both projections, as a finding reports them."""
+        test = self.trend.test
+        return (
+            Evidence(
+                f"{prefix}mk_z",
+                test.z,
+                "Mann-Kendall z over the tail",
+                test=f"mann_kendall[{test.method}]",
+                p_value=test.p_decreasing,
+                threshold=settings.alpha,
+                threshold_on="p_value",
+                comparison="<",
+            ),
+            Evidence(
+                f"{prefix}sen_slope",
+                self.trend.sen.slope,
+                "Sen's slope over the tail",
+                unit=f"per {unit}",
+            ),
+            Evidence(
+                "projected_improvement",
+                self.projected,
+                "relative improvement the tail's slope projects over another tail-length",
+            ),
+            Evidence(
+                "assured_improvement",
+                self.assured,
+                "the same, at the confidence interval's least steep slope",
+                test="sens_slope_ci",
+                threshold=settings.not_converged_min_assured,
+                comparison=">=",
+            ),
+        )
 
 
 class RunContext:

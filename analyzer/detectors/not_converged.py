@@ -30,39 +30,8 @@ def detect(ctx: RunContext) -> list[Finding]:
     better = ctx.still_improving(curve)
     if better is None:
         return []
-    tail, trend, span, projected, assured = (
-        better.tail,
-        better.trend,
-        better.span,
-        better.projected,
-        better.assured,
-    )
-    evidence = [
-        Evidence(
-            "mk_z",
-            trend.test.z,
-            "Mann-Kendall z over the tail",
-            test=f"mann_kendall[{trend.test.method}]",
-            p_value=trend.test.p_decreasing,
-            threshold=s.alpha,
-            threshold_on="p_value",
-            comparison="<",
-        ),
-        Evidence("sen_slope", trend.sen.slope, "Sen's slope over the tail", unit=f"per {ctx.unit}"),
-        Evidence(
-            "projected_improvement",
-            projected,
-            "relative improvement the tail's slope projects over another tail-length",
-        ),
-        Evidence(
-            "assured_improvement",
-            assured,
-            "the same, at the confidence interval's least steep slope",
-            test="sens_slope_ci",
-            threshold=s.not_converged_min_assured,
-            comparison=">=",
-        ),
-    ]
+    tail, trend, span, projected = better.tail, better.trend, better.span, better.projected
+    evidence = list(better.evidence(s, ctx.unit))
     fit = ctx.train_fit if curve is ctx.train else None
     left = ""
     if fit is not None and fit.ok and fit.remaining > 0:

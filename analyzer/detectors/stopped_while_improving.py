@@ -34,7 +34,7 @@ def detect(ctx: RunContext) -> list[Finding]:
     better = ctx.still_improving(val)
     if better is None:
         return []
-    tail, trend, projected, assured = better.tail, better.trend, better.projected, better.assured
+    tail, trend = better.tail, better.trend
     stopper = ""
     planned = ctx.hints.planned_epochs
     if planned and ctx.unit == "epoch" and val.x[-1] + 1 < planned:
@@ -56,35 +56,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             f"trend, so more training would likely lower it further.{stopper}",
             recommendations=(SPEC.remedy,),
             evidence=(
-                Evidence(
-                    "val_mk_z",
-                    trend.test.z,
-                    "Mann-Kendall z of validation loss over the tail",
-                    test=f"mann_kendall[{trend.test.method}]",
-                    p_value=trend.test.p_decreasing,
-                    threshold=s.alpha,
-                    threshold_on="p_value",
-                    comparison="<",
-                ),
-                Evidence(
-                    "val_sen_slope",
-                    trend.sen.slope,
-                    "Sen's slope over the tail",
-                    unit=f"per {ctx.unit}",
-                ),
-                Evidence(
-                    "projected_improvement",
-                    projected,
-                    "relative improvement the tail's slope projects over another tail-length",
-                ),
-                Evidence(
-                    "assured_improvement",
-                    assured,
-                    "the same, at the confidence interval's least steep slope",
-                    test="sens_slope_ci",
-                    threshold=s.not_converged_min_assured,
-                    comparison=">=",
-                ),
+                *better.evidence(s, ctx.unit, prefix="val_"),
                 Evidence(
                     "points_after_best",
                     float(val.n_finite - 1 - best),

@@ -28,17 +28,9 @@ import re
 from typing import NamedTuple
 
 from analyzer.model import Split
+from analyzer.model.names import SPLIT_FOLDER_WORDS
 
-_SPLIT_WORDS = {
-    "train": Split.TRAIN,
-    "training": Split.TRAIN,
-    "validation": Split.VALIDATION,
-    "val": Split.VALIDATION,
-    "valid": Split.VALIDATION,
-    "eval": Split.VALIDATION,
-    "evaluation": Split.VALIDATION,
-    "test": Split.TEST,
-}
+_SPLIT_WORDS = SPLIT_FOLDER_WORDS
 _EXTENSIONS = (".csv", ".json", ".tsv", ".txt")
 _DUPLICATE_SUFFIX = re.compile(r" ?\(\d{1,4}\)$")
 

@@ -41,7 +41,7 @@ from analyzer.errors import EmptyLogError, FormatError, ParseError
 from analyzer.ingest._proto.tb_event_pb2 import DataType, Event, TensorProto
 from analyzer.ingest.base import IngestLimits, RawRun, RawSeries, SourceFile
 from analyzer.model import Granularity, Split, normalize_name
-from analyzer.model.names import INDEX_COLUMNS
+from analyzer.model.names import INDEX_COLUMNS, SPLIT_FOLDER_WORDS
 
 __all__ = ["PARSERS", "TFEVENTS", "TensorBoardEventsParser", "masked_crc32c"]
 
@@ -52,16 +52,7 @@ _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
 
 #: Run directories whose name says which data the run's summaries were computed on.
-_SPLIT_DIRS: dict[str, Split] = {
-    "train": Split.TRAIN,
-    "training": Split.TRAIN,
-    "validation": Split.VALIDATION,
-    "val": Split.VALIDATION,
-    "valid": Split.VALIDATION,
-    "eval": Split.VALIDATION,
-    "evaluation": Split.VALIDATION,
-    "test": Split.TEST,
-}
+_SPLIT_DIRS = SPLIT_FOLDER_WORDS
 
 #: Little-endian layout of ``tensor_content`` per numeric dtype.
 _CONTENT_DTYPES: dict[int, np.dtype] = {

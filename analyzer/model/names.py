@@ -29,6 +29,13 @@ SPLIT_WORDS: dict[str, Split] = {
     "testing": Split.TEST,
 }
 
+#: Folder and file-name words that name a split (TensorBoard run directories, download names).
+SPLIT_FOLDER_WORDS: dict[str, Split] = {
+    word: split
+    for word, split in SPLIT_WORDS.items()
+    if word in ("train", "training", "validation", "val", "valid", "eval", "evaluation", "test")
+}
+
 _LOSS_WORDS = {"loss", "losses", "cost", "objective"}
 _ACCURACY_WORDS = {
     "acc",
