@@ -19,6 +19,7 @@ from analyzer.model import Direction, Granularity, Metric, Series, Split, Traini
 from analyzer.model.findings import Evidence
 from analyzer.model.hints import Hints
 from analyzer.settings import Settings
+from analyzer.stats.equivalence import EquivalenceResult, tost_log_ratio
 from analyzer.stats.shape import ConvergenceFit, fit_convergence, hampel, noise_scale
 from analyzer.stats.trend import TrendAnalysis, trend_analysis
 from analyzer.stats.windowing import window
@@ -318,6 +319,17 @@ class RunContext:
             return None
         interpolated = np.interp(vx[inside], self.train.x, self.train.smooth)
         return vx[inside], interpolated, vy[inside]
+
+    @cached_property
+    def equivalence(self) -> EquivalenceResult | None:
+        """TOST of training against validation loss over the second half of the paired
+        points (None without both curves); read by TRAIN_VAL_SIMILAR and UNDERFITTING."""
+        if self.paired is None:
+            return None
+        _, train, val = self.paired
+        half = slice(train.size // 2, None)
+        margin = math.log1p(self.settings.equivalence_margin)  # the relative margin, as a log ratio
+        return tost_log_ratio(train[half], val[half], margin=margin, alpha=self.settings.alpha)
 
     @cached_property
     def baseline(self) -> tuple[float, str, bool]:

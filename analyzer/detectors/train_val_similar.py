@@ -3,10 +3,9 @@ against the level."""
 
 from __future__ import annotations
 
-from analyzer.detectors.base import DetectorSpec, fmt, log_margin, pct
+from analyzer.detectors.base import DetectorSpec, fmt, pct
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
-from analyzer.stats.equivalence import tost_log_ratio
 
 SPEC = DetectorSpec(
     code=Code.TRAIN_VAL_SIMILAR,
@@ -30,11 +29,9 @@ def detect(ctx: RunContext) -> list[Finding]:
     s, pairs = ctx.settings, ctx.paired
     if pairs is None or len(pairs[0]) < 2 * s.min_points:
         return []
-    steps, train, val = pairs
+    steps, _, val = pairs
     half = slice(len(steps) // 2, None)
-    eq = tost_log_ratio(
-        train[half], val[half], margin=log_margin(s.equivalence_margin), alpha=s.alpha
-    )
+    eq = ctx.equivalence
     if not eq.ok or eq.p_value >= s.alpha:
         return []
     baseline, how, _ = ctx.baseline

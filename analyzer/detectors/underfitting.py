@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from analyzer.detectors.base import DetectorSpec, fmt, log_margin, pct
+from analyzer.detectors.base import DetectorSpec, fmt, pct
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
-from analyzer.stats.equivalence import tost_log_ratio
 
 SPEC = DetectorSpec(
     code=Code.UNDERFITTING,
@@ -63,11 +62,7 @@ def detect(ctx: RunContext) -> list[Finding]:
         )
     pairs = ctx.paired
     if pairs is not None:
-        steps, train, val = pairs
-        half = slice(len(steps) // 2, None)
-        eq = tost_log_ratio(
-            train[half], val[half], margin=log_margin(s.equivalence_margin), alpha=s.alpha
-        )
+        eq = ctx.equivalence
         if not eq.ok or eq.p_value >= s.alpha:
             return []
         evidence.append(
