@@ -19,6 +19,7 @@ from analyzer.errors import EmptyLogError, FormatError, InputError, LimitExceede
 from analyzer.ingest.base import IngestLimits, SourceFile
 from analyzer.ingest.console import KERAS_CONSOLE, PARSERS, TEXT_LOG, parse_text_line
 from analyzer.model import Granularity, normalize_name
+from tests.ingest.fuzzing import parse_or_input_error
 
 LIMITS = IngestLimits()
 
@@ -400,13 +401,7 @@ def mutated(draw):
 
 
 def _only_input_errors(data: bytes) -> None:
-    for parser in PARSERS:
-        assert 0.0 <= parser.sniff(data[: 64 * 1024], "train.log") <= 1.0
-        try:
-            runs = parser.parse(SourceFile("train.log", data), LIMITS)
-        except InputError:
-            continue
-        assert runs and all(s.steps.shape == s.values.shape for r in runs for s in r.series)
+    parse_or_input_error(PARSERS, data, "train.log", LIMITS)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,14 +3,13 @@ every sniffer returns a score in [0, 1] without raising."""
 
 from __future__ import annotations
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.errors import InputError
-from analyzer.ingest.base import IngestLimits, RawRun, SourceFile
+from analyzer.ingest.base import IngestLimits
 from analyzer.ingest.csv_logs import PARSERS
 from analyzer.ingest.tb_download_names import parse_tensorboard_download_name
+from tests.ingest.fuzzing import parse_or_input_error
 
 SAMPLES = [
     b"epoch,accuracy,loss,val_accuracy,val_loss\r\n0,0.5,1.2,NA,NA\r\n1,0.6,1.0,0.55,1.1\r\n",
@@ -25,18 +24,7 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 def _check(data: bytes) -> None:
-    for parser in PARSERS:
-        score = parser.sniff(data, "x.csv")
-        assert 0.0 <= score <= 1.0
-        try:
-            runs = parser.parse(SourceFile("x.csv", data), IngestLimits(max_points=10_000))
-        except InputError:
-            continue
-        assert runs and all(isinstance(run, RawRun) for run in runs)
-        for run in runs:
-            for series in run.series:
-                assert series.steps.dtype == np.float64 and series.values.dtype == np.float64
-                assert series.steps.shape == series.values.shape
+    parse_or_input_error(PARSERS, data, "x.csv", IngestLimits(max_points=10_000))
 
 
 @SETTINGS

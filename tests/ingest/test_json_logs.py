@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.errors import EmptyLogError, FormatError, InputError, LimitExceededError, ParseError
+from analyzer.errors import EmptyLogError, FormatError, LimitExceededError, ParseError
 from analyzer.ingest.base import IngestLimits, SourceFile
 from analyzer.ingest.json_logs import HF_TRAINER_STATE, KERAS_JSON, PARSERS, TB_JSON
 from analyzer.model import Granularity, Split, normalize_name
+from tests.ingest.fuzzing import parse_or_input_error
 
 LIMITS = IngestLimits()
 
@@ -493,14 +494,9 @@ def mutated(draw):
 
 
 def _only_input_errors(data: bytes) -> None:
-    for parser in PARSERS:
-        score = parser.sniff(data[: 64 * 1024], "run-x_train-tag-epoch_loss.json")
-        assert 0.0 <= score <= 1.0
-        try:
-            runs = parser.parse(SourceFile("f.json", data), LIMITS)
-        except InputError:
-            continue
-        assert runs and all(s.steps.shape == s.values.shape for r in runs for s in r.series)
+    parse_or_input_error(
+        PARSERS, data, "f.json", LIMITS, sniff_name="run-x_train-tag-epoch_loss.json"
+    )
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
