@@ -26,15 +26,18 @@ overconfident as the naive test.
   (seeded) and their slopes sorted, together with the flattest and steepest slope (those of
   neighbours in time), as candidates. For each target rank (the median's and the two
   interval limits') a regula falsi over the candidates, steered by exact counts and started
-  from the counts already made, finds two candidates adjacent in the sorted sample whose exact
-  ranks bracket it (10-15 counts for all three targets). The median is the bracket end
-  nearest in rank, and ``rank_error`` is its exact, deterministic rank distance (a candidate
-  spans about N/2**14 slopes, so typically below 1e-4 of N); ``slope_ranks`` gives the ranks it
-  was counted to occupy. Each interval limit is the bracket end on the outer side (or a
-  candidate that is the order statistic itself), so the interval is verified to contain the
-  exact one and needs no widening for sampling error (``ci_ranks`` gives their ranks). A
-  count costs about 0.5 ms at n = 1e4, 8 ms at 1e5 and 0.1 s at 1e6 (less when started
-  from a nearby count's sort order).
+  from the counts already made, finds a counted candidate close to it in rank (4-7 counts for
+  all three targets). Close means within ``RANK_PRECISION`` (5%) of the interval's
+  half-width, in ranks, or adjacent in the sorted sample: locating a rank far more finely
+  than its own statistical uncertainty buys nothing. The median is the candidate found
+  nearest in rank, and ``rank_error`` is its exact, deterministic rank distance (below 2e-4
+  of N from n = 5,000 up); ``slope_ranks`` gives the ranks it was counted to occupy. Each
+  interval limit is a candidate on the outer side of its target rank (or the order
+  statistic itself), so the interval is verified to contain the exact one, wider by at most
+  5% of its half-width on each side (or one candidate's span of about N / 2**14 slopes, where
+  that is more), and needs no widening for sampling error
+  (``ci_ranks`` gives their ranks). A count costs about 0.5 ms at n = 1e4, 8 ms at 1e5 and
+  0.1 s at 1e6 (less when started from a nearby count's sort order).
 - larger ``n``: counts cost too much (about 0.1 s each at n = 1e6), so ``samples`` pairs
   (default ``SAMPLES`` = 2**20) are drawn uniformly with replacement from the N pairs with a
   seeded generator, and the order statistics of the sample at the target fractions are
@@ -56,7 +59,7 @@ series; 2 loaded cores, medians of 3):
 =========  =======  =======  =======  =======  =======  =======
 n          2e4      5e4      1e5      2e5      5e5      1e6
 =========  =======  =======  =======  =======  =======  =======
-refined    0.020 s  0.045 s  0.112 s  0.217 s  0.73 s   1.2 s
+refined    0.017 s  0.047 s  0.133 s  0.191 s  --       --
 sampled    0.040 s  0.043 s  0.043 s  0.050 s  0.075 s  0.116 s
 =========  =======  =======  =======  =======  =======  =======
 
@@ -88,6 +91,10 @@ REFINE_MAX_N = 200_000
 SAMPLES = 1 << 20
 REFINE_SAMPLES = 1 << 14
 WARM_PAIRS_PER_POINT = 100
+#: The refined search stops once a target rank is bracketed within this fraction of the
+#: interval's half-width (in ranks): locating a rank more finely than its own uncertainty
+#: buys nothing. See the module docstring.
+RANK_PRECISION = 0.05
 FAILURE_PROBABILITY = 1e-6
 MIN_POINTS = 3
 #: Relative rounding allowance of a count: z-values closer than this times the scale of x and
@@ -263,7 +270,11 @@ class PairwiseSlopes:
         self._median: float | None = None
 
     def median(self) -> float:
-        """The median slope (mean of the two middle slopes when N is even, as numpy does)."""
+        """The median slope (mean of the two middle slopes when N is even, as numpy does).
+
+        Refined: located to within ``RANK_PRECISION`` of the half-width of the untied 95%
+        interval (the variance the caller will use is not known yet; it is at least as wide
+        unless ties are heavy)."""
         if self._median is None:
             if self.method == "exact":
                 mid = (self.pairs - 1) // 2
@@ -271,8 +282,10 @@ class PairwiseSlopes:
                 self._median = float(0.5 * (picked[0] + picked[1]))
             elif self.method == "refined":
                 target = (self.pairs + 1) / 2.0
-                below, above = self._bracket(target)
-                best = min((below, above), key=lambda p: p.distance(target))
+                n = self.counter.x.size
+                untied_var_s = n * (n - 1) * (2 * n + 5) / 18.0
+                tolerance = self._tolerance(untied_var_s, 0.05)
+                best = self._locate(target, tolerance, "nearest")
                 self.slope_ranks = (best.first, best.last)
                 self.rank_error = best.distance(target) / self.pairs
                 self._median = best.value
@@ -292,8 +305,9 @@ class PairwiseSlopes:
         if self.method == "refined":
             # The limit below (above) the target rank unless a candidate sits exactly on it:
             # the interval then covers at least its nominal level, with no sampling error.
-            low_probe = self._bracket(low_rank)[0]
-            high_probe = self._bracket(high_rank)[1]
+            tolerance = self._tolerance(var_s, alpha)
+            low_probe = self._locate(low_rank, tolerance, "below")
+            high_probe = self._locate(high_rank, tolerance, "above")
             self.ci_ranks = (
                 (low_probe.first, low_probe.last),
                 (high_probe.first, high_probe.last),
@@ -306,39 +320,61 @@ class PairwiseSlopes:
         low, high = self._select(idx)
         return float(low), float(high)
 
-    def _bracket(self, rank: float) -> tuple[_Probe, _Probe]:
-        """Counted candidates ``below`` and ``above`` with ``below.last < rank < above.first``
-        adjacent among the sorted candidates, or one candidate covering ``rank``
-        (returned twice).
+    @staticmethod
+    def _tolerance(var_s: float, alpha: float) -> float:
+        """``RANK_PRECISION`` times the half-width, in ranks, of the ``1 - alpha`` interval."""
+        half_width = 0.5 * float(norm.ppf(1.0 - alpha / 2.0)) * math.sqrt(max(var_s, 0.0))
+        return RANK_PRECISION * half_width
+
+    def _locate(self, rank: float, tolerance: float, side: str) -> _Probe:
+        """A counted candidate near ``rank``: one covering it, or else, for ``side="below"``
+        (``"above"``), the candidate with ``last < rank`` (``first > rank``) at most
+        ``tolerance`` ranks away or adjacent in the sorted sample to one on the other side; for
+        ``side="nearest"`` whichever end of that bracket is nearer in rank.
 
         Regula falsi on the candidates' indices: given the exact ranks of the bracket's ends,
         the number of the m candidates between them that fall below ``rank`` is binomial (the
         sample is i.i.d.), so its mean ``m q`` locates ``rank`` among them to within
-        sqrt(m q (1 - q)) candidates. The next count goes to the candidate next to that
-        estimate on the side of the bracket's farther end, which it then usually replaces; the
-        distance to ``rank`` shrinks roughly as d -> sqrt(d), about five counts per rank. Three
-        counts in a row that fail to halve the bracket (heavy ties can bunch the ranks) are
-        followed by a bisection, so there are never more than about 4 log2(K) counts.
+        ``sd = sqrt(m q (1 - q))`` candidates. A one-sided search counts the candidate one
+        ``sd`` outside that estimate, which lands on the wanted side about 5 times in 6 and
+        often ends the search at once; a two-sided one the candidate next to the estimate on the
+        side of the bracket's farther end. The distance to ``rank`` shrinks roughly as
+        d -> sqrt(d): two to four counts per rank. Three counts in a row that fail to halve the
+        bracket (heavy ties can bunch the ranks) are followed by a bisection, so there are never
+        more than about 4 log2(K) counts.
         """
         u = self.values
         lo, hi = 0, u.size - 1
         lo_rank, hi_rank = 1.0, float(self.pairs)  # what the ends are known to satisfy
+        lo_probe: _Probe | None = None
+        hi_probe: _Probe | None = None
         for counted in self.counter.probes:  # start from the closest counts of earlier ranks
             if counted.first <= rank <= counted.last:
-                return counted, counted
+                return counted
             k = int(np.searchsorted(u, counted.value))
             if counted.last < rank:
-                lo, lo_rank = k, float(counted.last)
+                lo, lo_rank, lo_probe = k, float(counted.last), counted
             else:
-                hi, hi_rank = k, float(counted.first)
+                hi, hi_rank, hi_probe = k, float(counted.first), counted
                 break
         slow = 0
         while hi - lo > 1:
+            near_lo = lo_probe is not None and rank - lo_rank <= tolerance
+            near_hi = hi_probe is not None and hi_rank - rank <= tolerance
+            if (side == "below" and near_lo) or (side == "nearest" and (near_lo or near_hi)):
+                break
+            if side == "above" and near_hi:
+                break
             m = hi - lo - 1
             q = min(max((rank - lo_rank) / max(hi_rank - lo_rank, 1.0), 0.0), 1.0)
             split = lo + m * q  # expected index of the last candidate below ``rank``
+            sd = math.sqrt(m * q * (1.0 - q))
             if slow >= 3:
                 k = (lo + hi) // 2
+            elif side == "below":
+                k = math.floor(split - sd)
+            elif side == "above":
+                k = math.ceil(split + sd) + 1
             elif split - lo > hi - split:
                 k = math.floor(split)
             else:
@@ -346,18 +382,23 @@ class PairwiseSlopes:
             k = min(max(k, lo + 1), hi - 1)
             probe = self.counter.probe(float(u[k]))
             if probe.first <= rank <= probe.last:
-                return probe, probe
+                return probe
             width = hi - lo
             if probe.last < rank:
-                lo, lo_rank = k, float(probe.last)
+                lo, lo_rank, lo_probe = k, float(probe.last), probe
             else:
-                hi, hi_rank = k, float(probe.first)
+                hi, hi_rank, hi_probe = k, float(probe.first), probe
             slow = slow + 1 if 2 * (hi - lo) > width else 0
-        below, above = self.counter.probe(float(u[lo])), self.counter.probe(float(u[hi]))
+        below = lo_probe or self.counter.probe(float(u[lo]))
+        above = hi_probe or self.counter.probe(float(u[hi]))
         for probe in (below, above):
             if probe.first <= rank <= probe.last:
-                return probe, probe
-        return below, above
+                return probe
+        if side == "below":
+            return below
+        if side == "above":
+            return above
+        return min((below, above), key=lambda p: p.distance(rank))
 
     def _select(self, indices: list[int]) -> np.ndarray:
         # In-place partial sort: later selections reuse the partitioning done by earlier ones.
