@@ -16,9 +16,10 @@ $(CORE): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(CORE)
 
-# The test suite also needs the dev tools and the trainer extra (TensorFlow, scikit-learn).
+# The test suite also needs the dev tools, the trainer extra (TensorFlow, scikit-learn) and
+# the plot extra (matplotlib, for the --plot tests).
 $(DEV): $(CORE)
-	$(BIN)/python -m pip install --quiet -e '.[dev,trainer]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,trainer,plot]'
 	touch $(DEV)
 
 run: $(CORE)
