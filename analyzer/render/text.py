@@ -116,7 +116,8 @@ def render(diagnosis: Diagnosis, *, color: bool = False) -> str:
         lines.append("")
     others = [f for f in d.findings if f is not d.primary]
     if others:
-        lines.append(_paint("Also found:", _HEADING, color))
+        heading = "Also found:" if d.primary is not None else "Found:"
+        lines.append(_paint(heading, _HEADING, color))
         for f in others:
             lines.extend(_finding(f, detailed=False, color=color))
         lines.append("")
