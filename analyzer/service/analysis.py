@@ -1,0 +1,91 @@
+"""Analysis off the event loop, under a concurrency cap and the caller's deadline.
+
+The engine is CPU-bound Python: it runs in a small thread pool so that the event loop keeps
+serving other calls (health checks, streams) meanwhile; ``--workers N`` adds processes to use
+more cores. At most ``max_concurrent`` analyses may be admitted (running or queued for a
+thread); beyond that a call is shed at once with ``RESOURCE_EXHAUSTED``, since queueing it would
+only make every caller wait longer. A call's deadline travels into the worker thread, which
+checks the time left before each expensive step (parsing, then diagnosing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import grpc
+
+from analyzer.service.errors import ServiceError
+
+T = TypeVar("T")
+
+OVERLOADED = "OVERLOADED"
+DEADLINE = "DEADLINE_EXCEEDED"
+
+
+def deadline_error() -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        "the deadline passed before the analysis finished",
+        reason=DEADLINE,
+    )
+
+
+def check_deadline(deadline: float | None) -> None:
+    """Raise DEADLINE_EXCEEDED when ``deadline`` (``time.monotonic()`` based) has passed."""
+    if deadline is not None and time.monotonic() >= deadline:
+        raise deadline_error()
+
+
+class AnalysisRunner:
+    """Runs analyses in threads, admitting at most ``max_concurrent`` at a time."""
+
+    def __init__(self, *, max_concurrent: int, threads: int) -> None:
+        self.max_concurrent = max_concurrent
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="analysis")
+        self._admitted = 0
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    async def run(
+        self,
+        fn: Callable[..., T],
+        *args,
+        time_remaining: float | None,
+        shed: bool = True,
+    ) -> T:
+        """``fn(*args, deadline=...)`` in a worker thread.
+
+        ``time_remaining`` is the call's (``context.time_remaining()``, None without deadline).
+        With ``shed`` a full runner raises RESOURCE_EXHAUSTED instead of queueing.
+        """
+        if shed and self._admitted >= self.max_concurrent:
+            raise ServiceError(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"server busy: {self._admitted} analyses in progress (limit "
+                f"{self.max_concurrent}); retry with backoff",
+                reason=OVERLOADED,
+            )
+        if time_remaining is not None and time_remaining <= 0:
+            raise deadline_error()
+        deadline = None if time_remaining is None else time.monotonic() + time_remaining
+        loop = asyncio.get_running_loop()
+        self._admitted += 1
+        future = self._executor.submit(fn, *args, deadline=deadline)
+        # Release the slot when the thread is really done, even if the caller gave up.
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._release))
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), time_remaining)
+        except TimeoutError:
+            raise deadline_error() from None
+
+    def _release(self) -> None:
+        self._admitted -= 1
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

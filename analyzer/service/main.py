@@ -1,0 +1,116 @@
+"""``analyzer-server``: run the gRPC service.
+
+Every flag has an environment variable (``ANALYZER_`` + the flag in upper case, dashes as
+underscores, e.g. ``ANALYZER_ADDRESS``); a flag given on the command line wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from analyzer.service import logs
+from analyzer.service.auth import TokenSet
+from analyzer.service.config import DEFAULT_ADDRESS, ServerOptions, ServiceLimits, TlsConfig
+
+_log = logging.getLogger("analyzer.service")
+
+_LIMITS = ServiceLimits()
+
+
+def _env(name: str, default=None):
+    return os.environ.get("ANALYZER_" + name.upper().replace("-", "_"), default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="analyzer-server",
+        description="Serve the loss-analyzer gRPC API (analyzer.api.v1.AnalyzerService), "
+        "with grpc.health.v1 health checks and server reflection.",
+        epilog="Every flag can also be set by the environment variable ANALYZER_<FLAG> "
+        "(e.g. ANALYZER_ADDRESS, ANALYZER_TLS_CERT); bearer tokens by ANALYZER_TOKENS "
+        "(comma-separated).",
+    )
+
+    def add(flag, help, type=str, default=None, **kw):
+        p.add_argument(flag, type=type, default=_env(flag.lstrip("-"), default), help=help, **kw)
+
+    add("--address", f"host:port to listen on (default {DEFAULT_ADDRESS})", default=DEFAULT_ADDRESS)
+    add("--workers", "server processes sharing the port (SO_REUSEPORT)", type=int, default=1)
+    add("--tls-cert", "PEM server certificate (turns TLS on, with --tls-key)")
+    add("--tls-key", "PEM private key of the server certificate")
+    add("--tls-client-ca", "PEM CA bundle: require client certificates signed by it (mTLS)")
+    add("--token-file", "file of accepted bearer tokens, one per line (turns auth on)")
+    add("--metrics-port", "serve Prometheus metrics on this port (off by default)", type=int)
+    add("--metrics-address", "interface of the metrics endpoint", default="127.0.0.1")
+    add("--grace", "seconds calls in flight get to finish on shutdown", type=float, default=10.0)
+    add("--max-request-bytes", "largest request message", type=int,
+        default=_LIMITS.max_request_bytes)  # fmt: skip
+    add("--max-points", "points allowed in one run", type=int, default=_LIMITS.max_points)
+    add("--max-files", "files allowed in one AnalyzeLog", type=int, default=_LIMITS.max_files)
+    add("--max-concurrent", "analyses admitted at once per worker; more are shed",
+        type=int, default=_LIMITS.max_concurrent)  # fmt: skip
+    add("--max-streams", "open streams per worker", type=int, default=_LIMITS.max_streams)
+    add("--log-level", "debug, info, warning or error", default="info")
+    return p
+
+
+def options_from_args(args: argparse.Namespace) -> ServerOptions:
+    """Turn parsed flags into ServerOptions (reads the TLS and token files)."""
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_client_ca and not args.tls_cert:
+        raise ValueError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    tls = (
+        TlsConfig.from_files(args.tls_cert, args.tls_key, args.tls_client_ca)
+        if args.tls_cert
+        else None
+    )
+    tokens = TokenSet.load(file=args.token_file, env_value=os.environ.get("ANALYZER_TOKENS"))
+    limits = ServiceLimits(
+        max_request_bytes=args.max_request_bytes,
+        max_points=args.max_points,
+        max_files=args.max_files,
+        max_concurrent=args.max_concurrent,
+        max_streams=args.max_streams,
+    )
+    return ServerOptions(limits=limits, tls=tls, tokens=tokens, reuse_port=args.workers > 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logs.configure(args.log_level)
+    try:
+        options = options_from_args(args)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.workers > 1:
+        from analyzer.service.workers import run_workers
+
+        return run_workers(args, options)
+    from analyzer.service.server import serve
+
+    if args.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr=args.metrics_address)
+    try:
+        asyncio.run(serve(args.address, options, grace=args.grace))
+    except OSError as exc:
+        _log.error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_entry()
