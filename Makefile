@@ -7,6 +7,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORE   := $(VENV)/.installed-core
 DEV    := $(VENV)/.installed-dev
+# The buf CLI (npm @bufbuild/buf, pinned in tools/buf/package-lock.json): `buf lint` of proto/
+# and the `buf curl` integration test of the service.
+BUF    := tools/buf/node_modules/.bin/buf
 
 .PHONY: run test lint format bench clean
 
@@ -25,7 +28,12 @@ $(DEV): $(CORE)
 run: $(CORE)
 	$(BIN)/analyzer-cli examples/keras_overfitting.csv
 
-test: $(DEV)
+$(BUF): tools/buf/package.json tools/buf/package-lock.json
+	npm ci --prefix tools/buf --no-audit --no-fund
+	touch $(BUF)
+
+test: $(DEV) $(BUF)
+	$(BUF) lint
 	$(BIN)/ruff check analyzer reference_trainer tests bench
 	$(BIN)/python -m pytest
 
