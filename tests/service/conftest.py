@@ -4,6 +4,7 @@ plain (sync) grpc clients against it: the tests see the service as any other pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from pathlib import Path
 
@@ -94,3 +95,10 @@ def error_details(error: grpc.RpcError) -> dict[str, object]:
                 detail.Unpack(message)
                 found[kind.__name__] = message
     return found
+
+
+@contextlib.contextmanager
+def serving(options: ServerOptions | None = None):
+    """A fresh server with ``options`` and a stub on an insecure channel to it."""
+    with ServerThread(options) as running, grpc.insecure_channel(running.target) as ch:
+        yield running, pb_grpc.AnalyzerServiceStub(ch)
