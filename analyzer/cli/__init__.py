@@ -78,6 +78,8 @@ def _analyze(args: argparse.Namespace) -> int:
     results = select_backend(args)(request)
     for r in results:
         if r.error is not None:
+            if args.debug:
+                traceback.print_exception(r.error)
             _error(str(r.error))
     report = output.report(
         results, args.output, each=args.each, color=use_color(args.color), series=args.series

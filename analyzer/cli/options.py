@@ -154,9 +154,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def use_color(choice: str, stream: typing.TextIO = sys.stdout) -> bool:
-    """``--color auto``: colour only on a terminal and never when ``NO_COLOR`` is set to
-    anything non-empty (https://no-color.org)."""
+def use_color(choice: str, stream: typing.TextIO | None = None) -> bool:
+    """``--color auto``: colour only when ``stream`` (standard output) is a terminal and
+    ``NO_COLOR`` is unset or empty (https://no-color.org); ``always``/``never`` decide alone."""
     if choice != "auto":
         return choice == "always"
+    stream = sys.stdout if stream is None else stream
     return not os.environ.get("NO_COLOR") and stream.isatty()

@@ -72,12 +72,12 @@ def _slug(text: str) -> str:
 
 
 def plot_paths(results: Sequence[RunResult], path: str) -> list[Path]:
-    """Where each run's picture goes: ``path`` for one run, ``<stem>-<run>.<ext>`` for several
-    (numbered when run names repeat)."""
+    """Where each run's picture goes: ``path`` for one run, ``<stem>-<run name>.<ext>`` for
+    several (numbered when run names repeat)."""
     base = Path(path)
     if len(results) == 1:
         return [base]
-    names = [_slug(r.label) for r in results]
+    names = [_slug(r.diagnosis.run_name or Path(r.input).stem) for r in results]
     unique = len(set(names)) == len(names)
     return [
         base.with_name(f"{base.stem}-{name if unique else f'{i}-{name}'}{base.suffix}")

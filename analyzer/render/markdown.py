@@ -50,23 +50,23 @@ def _threshold(e: Evidence) -> str:
 
 
 def _details(f: Finding) -> list[str]:
-    lines = [
-        f"<details><summary><b>{f.code}</b>: {f.title}</summary>",
-        "",
-        f.explanation,
-        "",
-        "| evidence | value | test | p | threshold | meaning |",
-        "|---|---:|---|---:|---|---|",
-    ]
+    lines = [f"<details><summary><b>{f.code}</b>: {f.title}</summary>", "", f.explanation, ""]
+    if f.evidence:
+        lines += [
+            "| evidence | value | test | p | threshold | meaning |",
+            "|---|---:|---|---:|---|---|",
+        ]
     for e in f.evidence:
         p = "" if e.p_value is None or math.isnan(e.p_value) else f"{e.p_value:.3g}"
         lines.append(
             f"| `{_cell(e.name)}` | {_num(e.value)} | {_cell(e.test or '')} | {p} "
             f"| {_cell(_threshold(e))} | {_cell(e.description)} |"
         )
-    lines += ["", "**What to do**", ""]
-    lines += [f"- {r}" for r in f.recommendations]
-    lines += ["", "</details>", ""]
+    if f.recommendations:
+        lines += ["", "**What to do**", "", *(f"- {r}" for r in f.recommendations)]
+    if lines[-1]:
+        lines.append("")
+    lines += ["</details>", ""]
     return lines
 
 
