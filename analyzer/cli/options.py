@@ -42,9 +42,10 @@ commands:
 exit status:
   0    no finding at or above --fail-on
   1    a finding at or above --fail-on
-  2    usage or input error (the message names the file, line and column)
-  130  interrupted
+  2    usage or input error (the message names the file, line and column); with
+       --each, also when any one input could not be read
   3    internal error (a bug: please report it with the --debug traceback)
+  130  interrupted
 
 A file named like a command is read as ./explain or ./compare. NO_COLOR turns colour off.
 """
@@ -94,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="log files of one run, a log directory, or - for standard input",
     )
     inputs = parser.add_argument_group("input")
-    inputs.add_argument("--format", choices=format_names(), help="force a format")
+    inputs.add_argument(
+        "--format",
+        choices=format_names(),
+        metavar="FORMAT",
+        help=f"force a format instead of detecting it: {', '.join(format_names())}",
+    )
     inputs.add_argument(
         "--each",
         action="store_true",
