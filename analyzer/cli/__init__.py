@@ -43,7 +43,11 @@ def _error(message: str) -> None:
 
 
 def _read_input(name: str) -> str | tuple[str, bytes]:
-    return ("<stdin>", sys.stdin.buffer.read()) if name == "-" else name
+    if name != "-":
+        return name
+    if sys.stdin.isatty():  # nothing piped in: say why we wait
+        print(f"{PROG}: reading the log from standard input (end with Ctrl-D)", file=sys.stderr)
+    return ("<stdin>", sys.stdin.buffer.read())
 
 
 def select_backend(args: argparse.Namespace) -> Backend:
