@@ -45,4 +45,17 @@ def analyze(
     return diagnose(log, hints=hints, settings=settings)
 
 
-__all__ = ["AnalyzerError", "InputError", "__version__", "analyze"]
+def compare(runs: Any, *, metric: str | None = None, hints: Any = None, **options: Any):
+    """Compare two or more training runs: rank them and say how they differ, with tests.
+
+    ``runs`` are paths (a directory gives one run per run inside it), ``TrainingLog`` objects
+    or ``(name, source)`` pairs; see :func:`analyzer.compare.api.compare` for ``options``
+    (criterion, alignment, alpha, margin, workers, ...). Returns a
+    :class:`~analyzer.compare.model.Comparison`.
+    """
+    from analyzer.compare.api import compare as _compare
+
+    return _compare(runs, metric=metric, hints=hints, **options)
+
+
+__all__ = ["AnalyzerError", "InputError", "__version__", "analyze", "compare"]
