@@ -17,6 +17,7 @@ from analyzer.compare.api import (
     compare,
     compare_profiles,
     profile_run,
+    profile_runs,
     resolve_runs,
 )
 from analyzer.compare.codec import comparison_from_dict, comparison_to_dict
@@ -61,5 +62,6 @@ __all__ = [
     "comparison_from_dict",
     "comparison_to_dict",
     "profile_run",
+    "profile_runs",
     "resolve_runs",
 ]

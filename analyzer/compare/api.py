@@ -348,6 +348,30 @@ def _verdict(
     return Verdict.NO_SIGNIFICANT_DIFFERENCE, None
 
 
+def profile_runs(
+    runs: Any,
+    *,
+    metric: str | None = None,
+    hints: Hints | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    **load_options: Any,
+) -> list[Profile]:
+    """Phase 1 for every run in ``runs`` (see :func:`compare`), with unique run names."""
+    specs = resolve_runs(runs)
+    if len(specs) < 2:
+        raise InputError(f"comparing needs at least two runs, got {len(specs)}")
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(specs) >= POOL_FROM else 1
+    fn = functools.partial(
+        profile_run, metric=metric, hints=hints, settings=settings, load_options=load_options
+    )
+    profiles = _map(fn, specs, workers, progress)
+    names = _unique_names(specs, [p.name for p in profiles])
+    return [replace(p, name=n) for p, n in zip(profiles, names, strict=True)]
+
+
 def compare(
     runs: Any,
     *,
@@ -379,17 +403,10 @@ def compare(
     if isinstance(settings, Mapping):
         settings = Settings(**settings)
     settings = settings or DEFAULT_SETTINGS
-    specs = resolve_runs(runs)
-    if len(specs) < 2:
-        raise InputError(f"comparing needs at least two runs, got {len(specs)}")
-    if workers is None:
-        workers = (os.cpu_count() or 1) if len(specs) >= POOL_FROM else 1
-    fn = functools.partial(
-        profile_run, metric=metric, hints=hints, settings=settings, load_options=load_options
-    )
-    profiles = _map(fn, specs, workers, progress)
-    names = _unique_names(specs, [p.name for p in profiles])
-    profiles = [replace(p, name=n) for p, n in zip(profiles, names, strict=True)]
+    profiles = profile_runs(
+        runs, metric=metric, hints=hints, settings=settings, workers=workers, progress=progress,
+        **load_options,
+    )  # fmt: skip
     return compare_profiles(
         profiles, metric=metric, criterion=criterion, alignment=alignment, alpha=alpha,
         margin=margin, settings=settings,
