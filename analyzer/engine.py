@@ -97,9 +97,25 @@ def run_detectors(ctx: RunContext) -> tuple[list[Finding], list[DetectorFailure]
             failures.append(
                 DetectorFailure(str(detector.spec.code), f"{type(exc).__name__}: {exc}")
             )
+    return drop_superseded(findings), failures
+
+
+def drop_superseded(findings: list[Finding]) -> list[Finding]:
+    """The findings none of whose superseding codes is itself kept: a finding that a
+    stronger one made redundant no longer silences the ones it would have superseded
+    (leakage dropped for underfitting lets 'validation below training' explain the gap)."""
     present = {f.code for f in findings}
-    kept = [f for f in findings if not present.intersection(SPECS[f.code].superseded_by)]
-    return kept, failures
+    kept: dict[Code, bool] = {}
+
+    def keep(code: Code) -> bool:
+        if code not in kept:
+            kept[code] = True  # provisional: the supersession table has no cycles
+            kept[code] = not any(
+                keep(other) for other in SPECS[code].superseded_by if other in present
+            )
+        return kept[code]
+
+    return [f for f in findings if keep(f.code)]
 
 
 def diagnose(

@@ -126,6 +126,15 @@ class Settings(BaseModel):
         gt=0,
         description="validation loss must end this much (relative) above its minimum",
     )
+    overfit_min_giveback: float = Field(
+        0.5,
+        gt=0,
+        description="...or, when it rises less than that, it gives back at least this share "
+        "of the improvement the smoothed validation loss made before its minimum, when that "
+        "improvement exceeds the rise's noise threshold (a loss with "
+        "a high floor, such as cross-entropy near ln 2, rises little relative to its level "
+        "while undoing most of what was learned)",
+    )
     overfit_min_rise_sigmas: float = Field(
         2.0,
         gt=0,

@@ -272,13 +272,24 @@ class RunContext:
         ``not_converged_min_remaining`` (relative) over another tail-length, and whose
         confidence interval's least steep slope still projects ``not_converged_min_assured``.
         Both matter: a 5% test alone fires on noise once in twenty, and a short noisy tail
-        can project a large improvement from a slope it cannot pin down."""
+        can project a large improvement from a slope it cannot pin down.
+
+        The least steep slope is the one-sided ``1 - alpha`` bound (the upper limit of the
+        two-sided ``1 - 2 alpha`` interval), the same level as the one-sided trend test: the
+        two-sided ``1 - alpha`` limit would demand more of the slope than of the test.
+        A tail that only climbs back down from a bump (its smoothed end no lower than the
+        curve had already been before the tail) is recovering, not still improving."""
         s = self.settings
         tail = self.tail(curve)
         if tail.stop - tail.start < s.min_points:
             return None
-        trend = self.trend(curve, tail)
+        part = slice(tail.start, tail.stop)
+        trend = trend_analysis(
+            curve.y[part], t=curve.x[part], method=s.trend_method, alpha=2 * s.alpha
+        )
         if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
+            return None
+        if tail.start > 0 and curve.smooth[-1] >= np.min(curve.smooth[: tail.start]):
             return None
         span = float(curve.x[-1] - curve.x[tail.start])
         end_level = abs(float(curve.smooth[-1]))

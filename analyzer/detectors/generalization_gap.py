@@ -17,7 +17,9 @@ SPEC = DetectorSpec(
     "gap above the threshold, confirmed by a paired signed-rank test), or the gap widens "
     "significantly, while validation loss itself is not rising.",
     why="The model fits its training data much better than new data. It has not (yet) "
-    "started to get worse, but more capacity goes into memorizing than into generalizing.",
+    "started to get worse, but more capacity goes into memorizing than into generalizing. "
+    "Not reported when a known chance level says the training loss is no better than it: "
+    "then there is no fit to generalize.",
     evidence="mean relative gap (val - train) / train over the tail, Wilcoxon signed-rank "
     "test of val > train, and the trend of the gap.",
     remedy="Regularize (weight decay, dropout, augmentation), get more or more varied data, "
@@ -35,6 +37,12 @@ def detect(ctx: RunContext) -> list[Finding]:
     tail = slice(len(steps) - k, None)
     positive = train[tail] > 0
     if not positive.all():
+        return []
+    baseline, _, hinted = ctx.baseline
+    if hinted and np.median(train[tail]) >= baseline:
+        # No better than the chance level on its own training data: the model has fitted
+        # nothing that could fail to generalize, and a difference between the splits comes
+        # from their targets (and the untrained output's offset), not from memorization.
         return []
     gap = (val[tail] - train[tail]) / train[tail]
     mean_gap = float(np.mean(gap))

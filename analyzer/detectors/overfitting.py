@@ -56,7 +56,12 @@ def detect(ctx: RunContext) -> list[Finding]:
         return []
     rise = float((smooth[-1] - smooth[onset]) / smooth[onset])
     rise_sigmas = float((smooth[-1] - smooth[onset]) / val.sigma) if val.sigma > 0 else np.inf
-    if rise < s.overfit_min_rise or rise_sigmas < s.overfit_min_rise_sigmas:
+    # Giving back counts only what was really gained: an improvement beyond the noise.
+    gained = float(smooth[0] - smooth[onset])
+    real_gain = gained > 0 and not gained < s.overfit_min_rise_sigmas * val.sigma
+    giveback = float((smooth[-1] - smooth[onset]) / gained) if real_gain else 0.0
+    meaningful = rise >= s.overfit_min_rise or giveback >= s.overfit_min_giveback
+    if not meaningful or rise_sigmas < s.overfit_min_rise_sigmas:
         return []
     up = ctx.trend(val, slice(onset, None))
     if not up.ok or up.test.p_increasing >= s.alpha:
@@ -73,6 +78,14 @@ def detect(ctx: RunContext) -> list[Finding]:
             rise,
             "smoothed validation loss at the end over its minimum, minus 1",
             threshold=s.overfit_min_rise,
+            comparison=">=",
+        ),
+        Evidence(
+            "val_giveback",
+            giveback,
+            "the rise over the improvement the smoothed validation loss made before its "
+            "minimum (meaningful when the relative rise is not)",
+            threshold=s.overfit_min_giveback,
             comparison=">=",
         ),
         Evidence(

@@ -22,6 +22,10 @@ SPEC = DetectorSpec(
     remedy="Check for duplicates between the splits, for features computed with the target "
     "or with future data, and that the validation set is preprocessed like the training "
     "set; then evaluate the training set in inference mode to compare like with like.",
+    # A model that fits its training data no better than the baseline has learned nothing it
+    # could have leaked: validation far below training then says the validation targets are
+    # easier (less spread), which VAL_BELOW_TRAIN explains.
+    superseded_by=(Code.UNDERFITTING,),
 )
 
 

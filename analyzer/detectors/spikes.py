@@ -59,7 +59,12 @@ def detect(ctx: RunContext) -> list[Finding]:
         z = excess / sigma
         linear = scaled is y
         relative = excess / np.maximum(np.abs(baseline), 1e-12) if linear else np.expm1(excess)
-        spikes = np.flatnonzero((z >= s.spike_sigmas) & (relative >= s.spike_min_relative))
+        # Where the curve itself moves more across the window than the point stands out (a
+        # steep opening descent), the running median cannot tell a jump from the curve.
+        moving = _local_range(baseline, size) >= excess
+        spikes = np.flatnonzero(
+            (z >= s.spike_sigmas) & (relative >= s.spike_min_relative) & ~moving
+        )
         spikes = spikes[spikes > 0]  # the first point has no past to spike from
         if spikes.size == 0:
             continue
@@ -107,3 +112,10 @@ def detect(ctx: RunContext) -> list[Finding]:
             )
         )
     return findings
+
+
+def _local_range(curve: np.ndarray, size: int) -> np.ndarray:
+    """How far ``curve`` moves within ``size`` points around each point (max - min)."""
+    return ndimage.maximum_filter(curve, size=size, mode="nearest") - ndimage.minimum_filter(
+        curve, size=size, mode="nearest"
+    )

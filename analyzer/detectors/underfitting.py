@@ -1,4 +1,4 @@
-"""Underfitting: training loss high and flat relative to a baseline, val close to train."""
+"""Underfitting: training loss high and flat relative to a baseline, val not above train."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ SPEC = DetectorSpec(
     severity=Severity.WARNING,
     what="Training has flattened out at a loss that is still a large share of the baseline "
     "(the chance-level loss when known, else the run's initial loss), and validation loss is "
-    "statistically equivalent to it.",
+    "significantly not above it (within the equivalence margin, or below it).",
     why="The model cannot fit even its training data: more epochs will not help, and "
     "similar training and validation loss here means 'equally bad', not 'generalizes well'.",
     evidence="final smoothed training loss over the baseline, the tail trend test (flat), "
-    "and the equivalence test of training and validation loss.",
+    "and the upper one-sided test of the equivalence TOST (validation not above training by "
+    "more than the margin).",
     remedy="Increase capacity (wider/deeper model, better features, non-linear model for "
     "non-linear data), reduce regularization, train with a better-tuned learning rate.",
     superseded_by=(Code.NO_LEARNING, Code.DIVERGENCE, Code.NON_FINITE_LOSS),
@@ -61,30 +62,42 @@ def detect(ctx: RunContext) -> list[Finding]:
             )
         )
     pairs = ctx.paired
+    val_reading = ""
     if pairs is not None:
+        # Only a validation loss clearly above training speaks against underfitting (that is
+        # a gap). One below it, even far below, leaves the training loss, which measures the
+        # fit, just as high: it says the validation targets are easier, not the model better.
         eq = ctx.equivalence
-        if not eq.ok or eq.p_value >= s.alpha:
+        if not eq.ok or eq.p_upper >= s.alpha:
             return []
         evidence.append(
             Evidence(
-                "tost_p",
-                eq.p_value,
-                "train/val equivalence (TOST on the log ratio, second half)",
+                "val_not_above_p",
+                eq.p_upper,
+                "validation not above training by more than the margin (the upper one-sided "
+                "test of TOST on the log ratio, second half)",
                 test=eq.method,
-                p_value=eq.p_value,
+                p_value=eq.p_upper,
                 threshold=s.alpha,
                 comparison="<",
             )
+        )
+        val_reading = (
+            ", with validation loss equivalent to it"
+            if eq.p_value < s.alpha
+            else f", with validation loss below it ({fmt(eq.ratio, 3)}x)"
         )
     confidence = 0.85 if hinted else 0.6
     return [
         SPEC.finding(
             summary=f"Training loss flattened at {fmt(end)}, {pct(ratio)} of the baseline "
-            f"{fmt(baseline)} ({how}), with validation loss equivalent to it.",
-            explanation="Training and validation loss are similar here because both are "
-            "high: the model is too simple for the task (or too regularized), so it fits the "
-            "training data no better than it fits new data. This is not memorization, which "
-            "would show as a low training loss and a widening gap.",
+            f"{fmt(baseline)} ({how}){val_reading}.",
+            explanation="The training loss stays high against the baseline: the model is "
+            "too simple for the task (or too regularized) and fits even its training data "
+            "poorly. Validation loss no higher than training loss here means 'equally bad' "
+            "(or, when lower, validation targets that are easier to predict), not good "
+            "generalization; memorization would show as a low training loss and a widening "
+            "gap.",
             recommendations=(SPEC.remedy,),
             evidence=evidence,
             confidence=confidence,
