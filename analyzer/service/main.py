@@ -97,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     from analyzer.service.server import serve
 
     if args.metrics_port is not None:
-        from prometheus_client import start_http_server
+        from analyzer.service.exposition import serve_metrics
 
-        start_http_server(args.metrics_port, addr=args.metrics_address)
+        serve_metrics(args.metrics_port, args.metrics_address)
     try:
         asyncio.run(serve(args.address, options, grace=args.grace))
     except OSError as exc:
