@@ -1,0 +1,285 @@
+"""Benchmark: the gRPC service under load, beside an echo RPC and the in-process analysis.
+
+An asyncio load generator (grpc.aio, 8 channels each on its own connection) calls, for
+``--duration`` seconds per level at concurrency 1, 16 and 64:
+
+- ``AnalyzeLog`` with a 100-epoch Keras CSV (seeded, overfitting after epoch ~40);
+- a trivial echo RPC registered on the same server stack (same interceptors, options, workers),
+  which shows what the transport and Python gRPC cost by themselves;
+
+and reports requests per second, p50 and p99 latency and errors. The baseline is the same
+analysis (``analyzer.analyze`` on the same bytes) called in-process for ``--duration`` seconds
+by as many processes as the server has workers (``--workers``, default: the number of cores),
+so both use the same cores. Finally ``--streams`` (64) StreamAnalyze calls are opened at once,
+each sending ``--stream-epochs`` (50) epochs one message at a time, and must all end with a
+final diagnosis.
+
+The load generator shares the machine with the server (2 cores here): its own CPU time is part
+of what the service figures pay, as it would be for a client on the same host.
+
+Run: ``.venv/bin/python bench/service.py [--duration 5] [--workers 2]``; figures also go to
+``bench/out/service.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import grpc
+import numpy as np
+
+OUT = Path(__file__).resolve().parent / "out"
+ECHO_METHOD = "/bench.Echo/Echo"
+CHANNELS = 8
+LEVELS = (1, 16, 64)
+
+
+def keras_csv(epochs: int = 100, seed: int = 0) -> bytes:
+    """A Keras CSVLogger file: training loss falls, validation loss turns up after ~40."""
+    rng = np.random.default_rng(seed)
+    e = np.arange(epochs)
+    loss = 0.3 + 1.9 * np.exp(-e / 12) + rng.normal(0, 0.01, epochs)
+    val = 0.55 + 1.7 * np.exp(-e / 12) + 0.004 * np.maximum(e - 40, 0) ** 1.2
+    val += rng.normal(0, 0.015, epochs)
+    acc, val_acc = 1 - loss / 3, 1 - val / 3
+    rows = ["epoch,accuracy,loss,val_accuracy,val_loss"]
+    rows += [f"{i},{acc[i]:.4f},{loss[i]:.4f},{val_acc[i]:.4f},{val[i]:.4f}" for i in e]
+    return ("\n".join(rows) + "\n").encode()
+
+
+# --- server workers -------------------------------------------------------------------------
+
+
+def _serve(address: str, ports) -> None:
+    from analyzer.service import ServerOptions, create_server
+
+    async def main() -> None:
+        server, port = create_server(address, ServerOptions(reuse_port=True))
+
+        async def echo(request: bytes, context) -> bytes:
+            return request
+
+        handler = grpc.method_handlers_generic_handler(
+            "bench.Echo", {"Echo": grpc.unary_unary_rpc_method_handler(echo)}
+        )
+        server.server.add_generic_rpc_handlers((handler,))
+        await server.start()
+        ports.put(port)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def start_workers(n: int) -> tuple[list, int]:
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    first = context.Process(target=_serve, args=("127.0.0.1:0", ports), daemon=True)
+    first.start()
+    port = ports.get(timeout=120)
+    rest = [
+        context.Process(target=_serve, args=(f"127.0.0.1:{port}", ports), daemon=True)
+        for _ in range(n - 1)
+    ]
+    for process in rest:
+        process.start()
+        ports.get(timeout=120)
+    return [first, *rest], port
+
+
+# --- load generator -------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+async def load(target: str, kind: str, concurrency: int, duration: float, csv: bytes) -> dict:
+    from analyzer.api.v1 import analyzer_service_pb2 as pb
+    from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
+
+    channels = [
+        grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+        for _ in range(min(CHANNELS, concurrency))
+    ]
+    request = pb.AnalyzeLogRequest(files=[pb.LogFile(name="history.csv", content=csv)])
+    calls = []
+    for channel in channels:
+        if kind == "echo":
+            calls.append(channel.unary_unary(ECHO_METHOD))
+        else:
+            calls.append(pb_grpc.AnalyzerServiceStub(channel).AnalyzeLog)
+    payload = b"x" * 64 if kind == "echo" else request
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    # Warm up every connection before the clock starts.
+    await asyncio.gather(*(call(payload, timeout=30) for call in calls))
+    stop = time.perf_counter() + duration
+
+    async def user(index: int) -> None:
+        call = calls[index % len(calls)]
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            try:
+                await call(payload, timeout=30)
+                latencies.append(time.perf_counter() - started)
+            except grpc.aio.AioRpcError as exc:
+                errors[exc.code().name] = errors.get(exc.code().name, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    for channel in channels:
+        await channel.close()
+    return {
+        "rpc": kind,
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": _percentile(latencies, 50) * 1000,
+        "p99_ms": _percentile(latencies, 99) * 1000,
+        "errors": errors,
+    }
+
+
+async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
+    from analyzer.api.v1 import analyzer_service_pb2 as pb
+    from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
+
+    rows = [line.split(",") for line in csv.decode().splitlines()[1 : epochs + 1]]
+    channels = [
+        grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+        for _ in range(CHANNELS)
+    ]
+
+    async def one(index: int) -> tuple[bool, int, float]:
+        stub = pb_grpc.AnalyzerServiceStub(channels[index % CHANNELS])
+        call = stub.StreamAnalyze(timeout=300)
+        await call.write(pb.StreamAnalyzeRequest(start=pb.StreamStart(run_name=f"job-{index}")))
+        updates, final = 0, None
+        started = time.perf_counter()
+
+        async def reader() -> None:
+            nonlocal updates, final
+            async for response in call:
+                updates += 1
+                if response.final:
+                    final = response
+
+        reading = asyncio.create_task(reader())
+        for row in rows:
+            values = {"loss": float(row[2]), "val_loss": float(row[4])}
+            point = pb.StreamPoint(step=float(row[0]), values=values)
+            await call.write(pb.StreamAnalyzeRequest(points=pb.StreamPoints(points=[point])))
+            await asyncio.sleep(0)  # the job trains between epochs
+        await call.done_writing()
+        await reading
+        ok = final is not None and final.diagnosis.primary.code == "OVERFITTING"
+        return ok, updates, time.perf_counter() - started
+
+    started = time.perf_counter()
+    results = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
+    elapsed = time.perf_counter() - started
+    for channel in channels:
+        await channel.close()
+    served = [r for r in results if isinstance(r, tuple) and r[0]]
+    failed = [repr(r) for r in results if not (isinstance(r, tuple) and r[0])]
+    return {
+        "streams": count,
+        "epochs_each": epochs,
+        "served_with_final_overfitting": len(served),
+        "failed": failed[:3],
+        "wall_s": elapsed,
+        "median_updates_per_stream": statistics.median(r[1] for r in served) if served else 0,
+        "median_stream_s": statistics.median(r[2] for r in served) if served else 0,
+    }
+
+
+# --- in-process baseline --------------------------------------------------------------------
+
+
+def _analyze_for(csv: bytes, duration: float) -> int:
+    import analyzer
+
+    analyzer.analyze([("history.csv", csv)])  # warm-up
+    stop, done = time.perf_counter() + duration, 0
+    while time.perf_counter() < stop:
+        analyzer.analyze([("history.csv", csv)])
+        done += 1
+    return done
+
+
+def in_process(csv: bytes, processes: int, duration: float) -> dict:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        list(pool.map(_analyze_for, [csv] * processes, [0.5] * processes))  # start + import
+        started = time.perf_counter()
+        done = sum(pool.map(_analyze_for, [csv] * processes, [duration] * processes))
+        elapsed = time.perf_counter() - started
+    return {
+        "processes": processes,
+        "rps": done / elapsed,
+        "ms_per_analysis": 1000 * processes * elapsed / done,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--streams", type=int, default=64)
+    parser.add_argument("--stream-epochs", type=int, default=50, help="epochs each stream sends")
+    args = parser.parse_args()
+    csv = keras_csv()
+
+    baseline = in_process(csv, args.workers, args.duration)
+    single = in_process(csv, 1, args.duration)
+    print(f"in-process: {baseline['rps']:.0f} analyses/s on {args.workers} processes "
+          f"({single['rps']:.0f}/s on 1, {single['ms_per_analysis']:.1f} ms each)")  # fmt: skip
+
+    processes, port = start_workers(args.workers)
+    target = f"127.0.0.1:{port}"
+    results = []
+    try:
+        for concurrency in LEVELS:
+            for kind in ("analyze", "echo"):
+                row = asyncio.run(load(target, kind, concurrency, args.duration, csv))
+                row["vs_in_process"] = row["rps"] / baseline["rps"] if kind == "analyze" else None
+                results.append(row)
+                print(
+                    f"{kind:8} c={concurrency:<3} {row['rps']:8.0f} req/s  "
+                    f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
+                    f"errors {row['errors'] or 0}"
+                    + (f"  {row['vs_in_process']:.0%} of in-process" if kind == "analyze" else "")
+                )
+        stream_row = asyncio.run(streams(target, args.streams, args.stream_epochs, csv))
+        print(
+            f"streams: {stream_row['served_with_final_overfitting']}/{args.streams} served "
+            f"({args.stream_epochs} epochs each) in {stream_row['wall_s']:.1f} s, median "
+            f"{stream_row['median_updates_per_stream']} updates per stream"
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+    OUT.mkdir(exist_ok=True)
+    report = {
+        "workers": args.workers,
+        "cpu_count": os.cpu_count(),
+        "duration_s": args.duration,
+        "in_process": baseline,
+        "in_process_single": single,
+        "load": results,
+        "streams": stream_row,
+    }
+    (OUT / "service.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
