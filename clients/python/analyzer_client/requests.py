@@ -1,0 +1,143 @@
+"""Python arguments -> request messages, shared by the sync and the asyncio client.
+
+Files are read with the library's own :func:`analyzer.ingest.sources.resolve`, so a missing or
+oversized file, a directory walk and gzip are handled (and reported) exactly as
+``analyzer.analyze`` does in-process; only the bytes travel.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from analyzer.api import codec
+from analyzer.api.v1 import analyzer_service_pb2 as pb
+from analyzer.errors import InputError
+from analyzer.ingest.assemble import run_key
+from analyzer.ingest.base import DEFAULT_LIMITS, SourceFile
+from analyzer.ingest.sources import resolve
+from analyzer.model.hints import Hints
+
+#: A file to analyze: a path (a directory: its log files), or ``(name, bytes)``.
+FileInput = str | os.PathLike | tuple[str, bytes]
+#: Metric name -> values (steps 0, 1, 2, ...), or -> ``(steps, values)``.
+SeriesInput = Mapping[str, Sequence[float] | tuple[Sequence[float], Sequence[float]]]
+HintsInput = Hints | Mapping[str, object] | None
+
+_GRANULARITY = {"epoch": pb.GRANULARITY_EPOCH, "step": pb.GRANULARITY_STEP}
+
+
+def hints_message(hints: HintsInput) -> pb.Hints:
+    """Hints as a message; a mapping is validated by the domain model first (ValueError)."""
+    if hints is not None and not isinstance(hints, Hints):
+        hints = Hints(**hints)
+    return codec.hints_to_proto(hints)
+
+
+def granularity_value(granularity: str) -> int:
+    try:
+        return _GRANULARITY[granularity]
+    except KeyError:
+        raise ValueError(f"granularity must be 'epoch' or 'step', got {granularity!r}") from None
+
+
+def _is_single(files) -> bool:
+    if isinstance(files, (str, os.PathLike)):
+        return True
+    return isinstance(files, tuple) and len(files) == 2 and isinstance(files[1], bytes)
+
+
+def run_groups(files: FileInput | Iterable[FileInput]) -> list[list[SourceFile]]:
+    """The files read into memory, grouped into runs: one group, except for a directory
+    holding several runs (grouped by folder exactly as the library groups them)."""
+    items = [files] if _is_single(files) else list(files)
+    if len(items) == 1 and isinstance(items[0], (str, os.PathLike)) and Path(items[0]).is_dir():
+        resolved = resolve(items[0], filename=None, limits=DEFAULT_LIMITS)
+        groups: dict[str, list[SourceFile]] = {}
+        for file in resolved.files:
+            groups.setdefault(run_key(file), []).append(file)
+        return list(groups.values())
+    return [resolve(items, filename=None, limits=DEFAULT_LIMITS).files]
+
+
+def analyze_log_request(
+    files: FileInput | Iterable[FileInput], *, format: str | None, hints: HintsInput
+) -> pb.AnalyzeLogRequest:
+    """One AnalyzeLog request; a directory that holds several runs is an InputError, as in
+    :func:`analyzer.ingest.load`."""
+    groups = run_groups(files)
+    if len(groups) > 1:
+        names = ", ".join(repr(run_key(g[0])) for g in groups[:10])
+        raise InputError(
+            f"holds {len(groups)} runs ({names}); pass one run's directory",
+            source=str(files),
+        )
+    return log_request_for(groups[0], format=format, hints=hints)
+
+
+def log_request_for(
+    files: Sequence[SourceFile], *, format: str | None, hints: HintsInput
+) -> pb.AnalyzeLogRequest:
+    return pb.AnalyzeLogRequest(
+        files=[pb.LogFile(name=f.name, content=f.data) for f in files],
+        format=format,
+        hints=hints_message(hints),
+    )
+
+
+def analyze_series_request(
+    series: SeriesInput,
+    *,
+    granularity: str,
+    run_name: str | None,
+    hints: HintsInput,
+) -> pb.AnalyzeSeriesRequest:
+    level = granularity_value(granularity)
+    messages = []
+    for metric, data in series.items():
+        if isinstance(data, tuple) and len(data) == 2 and np.ndim(data[0]) == 1:
+            steps, values = data
+        else:
+            steps, values = (), data
+        messages.append(
+            pb.SeriesData(
+                metric=metric,
+                granularity=level,
+                steps=np.asarray(steps, dtype=np.float64).tolist(),
+                values=np.asarray(values, dtype=np.float64).tolist(),
+            )
+        )
+    return pb.AnalyzeSeriesRequest(series=messages, run_name=run_name, hints=hints_message(hints))
+
+
+def stream_start(
+    *, run_name: str | None, hints: HintsInput, granularity: str
+) -> pb.StreamAnalyzeRequest:
+    return pb.StreamAnalyzeRequest(
+        start=pb.StreamStart(
+            run_name=run_name,
+            hints=hints_message(hints),
+            granularity=granularity_value(granularity),
+        )
+    )
+
+
+def stream_point(step: float, metrics: Mapping[str, float]) -> pb.StreamAnalyzeRequest:
+    """One point; values that are not numbers (a learning-rate schedule object, a string) are
+    rejected here with ValueError, before the stream is touched."""
+    values = {}
+    for name, value in metrics.items():
+        try:
+            values[str(name)] = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"metric {name!r} is not a number: {value!r}") from None
+    step = float(step)
+    if not math.isfinite(step):
+        raise ValueError(f"step must be a finite number, got {step}")
+    return pb.StreamAnalyzeRequest(
+        points=pb.StreamPoints(points=[pb.StreamPoint(step=step, values=values)])
+    )
