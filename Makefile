@@ -19,10 +19,11 @@ $(CORE): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(CORE)
 
-# The test suite also needs the dev tools, the trainer extra (TensorFlow, scikit-learn) and
-# the plot extra (matplotlib, for the --plot tests).
-$(DEV): $(CORE)
+# The test suite also needs the dev tools, the trainer extra (TensorFlow, scikit-learn),
+# the plot extra (matplotlib, for the --plot tests) and the Python client (clients/python).
+$(DEV): $(CORE) clients/python/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,trainer,plot]'
+	$(BIN)/python -m pip install --quiet -e clients/python
 	touch $(DEV)
 
 run: $(CORE)
@@ -34,16 +35,16 @@ $(BUF): tools/buf/package.json tools/buf/package-lock.json
 
 test: $(DEV) $(BUF)
 	$(BUF) lint
-	$(BIN)/ruff check analyzer reference_trainer tests bench
+	$(BIN)/ruff check analyzer reference_trainer tests bench clients
 	$(BIN)/python -m pytest
 
 lint: $(DEV)
-	$(BIN)/ruff check analyzer reference_trainer tests bench
-	$(BIN)/ruff format --check analyzer reference_trainer tests bench
+	$(BIN)/ruff check analyzer reference_trainer tests bench clients
+	$(BIN)/ruff format --check analyzer reference_trainer tests bench clients
 
 format: $(DEV)
-	$(BIN)/ruff check --fix analyzer reference_trainer tests bench
-	$(BIN)/ruff format analyzer reference_trainer tests bench
+	$(BIN)/ruff check --fix analyzer reference_trainer tests bench clients
+	$(BIN)/ruff format analyzer reference_trainer tests bench clients
 
 bench: $(DEV)
 	$(BIN)/python bench/ingest.py
