@@ -8,6 +8,8 @@ module does not depend on the engine's API:
 where ``analyze(run_dir, entry)`` diagnoses the run in ``run_dir`` (any of its files; ``entry``
 is the scenario's manifest entry, whose ``baseline`` gives the constant-predictor loss the
 ``must`` lists assume is known) and returns the finding codes, most important first.
+:func:`hints` turns that baseline into the analyzer's hints, and :func:`format_sources` names
+the files of each format, so every format can be held against the same manifest.
 """
 
 from __future__ import annotations
@@ -17,7 +19,42 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from reference_trainer.writers import download_stem
+
 Analyze = Callable[[Path, Mapping[str, Any]], Sequence[str]]
+
+#: The formats every run is written in, as :func:`format_sources` names them.
+FORMATS = ("log.csv", "history.json", "tensorboard", "download.csv", "download.json")
+
+
+def hints(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The analyzer hints (``analyzer.model.hints.Hints`` fields) the ``must`` lists assume:
+    the loss family, and for MSE the training targets' variance (the constant predictor's
+    loss). Binary cross-entropy needs no number: its chance level is ln 2."""
+    baseline = entry["baseline"]
+    if baseline["kind"] == "mse_constant_predictor":
+        return {"loss": "mse", "target_variance": baseline["train"]}
+    if baseline["kind"] == "bce_constant_predictor":
+        return {"loss": "binary_crossentropy"}
+    raise ValueError(f"{entry['name']}: unknown baseline kind {baseline['kind']!r}")
+
+
+def format_sources(run_dir: Path, entry: Mapping[str, Any]) -> dict[str, Path | list[Path]]:
+    """What to load for each of :data:`FORMATS`: a file, the TensorBoard log directory, or
+    the UI downloads of every split the run has (one file per split)."""
+    folders = {f.rsplit("/", 1)[0] for f in entry["files"]}
+    splits = [s for s in ("train", "validation") if f"tb/{s}" in folders]
+    downloads = {
+        suffix: [run_dir / f"{download_stem(entry['name'], s)}{suffix}" for s in splits]
+        for suffix in (".csv", ".json")
+    }
+    return {
+        "log.csv": run_dir / "log.csv",
+        "history.json": run_dir / "history.json",
+        "tensorboard": run_dir / "tb",
+        "download.csv": downloads[".csv"],
+        "download.json": downloads[".json"],
+    }
 
 
 def diagnosis_problems(entry: Mapping[str, Any], codes: Sequence[str]) -> list[str]:

@@ -70,6 +70,10 @@ def _variant(data: dict, hidden: list, optimizer: dict, epochs: int, **extra) ->
 _REGRESSION = {"kind": "learnable_regression", "n": 800, "noise": 0.3, "val_n": 200}
 _HEALTHY_DATA = {"kind": "learnable_regression", "n": 1500, "noise": 0.5, "val_n": 500}
 
+# NOT_CONVERGED never appears next to SLOW_CONVERGENCE (the analyzer drops it as implied), so
+# the slow runs require only the latter; where both a cause and its symptom show (an input
+# scale that keeps the loss high and still falling), the cause is the expected primary.
+
 #: Codes that would be plainly wrong on any run whose losses are all finite.
 _FINITE = ("NON_FINITE_LOSS",)
 _NO_BLOWUP = ("NON_FINITE_LOSS", "DIVERGENCE")
@@ -90,11 +94,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=Expected(
             "UNDERFITTING",
             must=("UNDERFITTING",),
-            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION"),
+            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "POSSIBLE_LEAKAGE"),
             checks=("loss_last_over_baseline >= 0.95", "val_loss_min_over_baseline >= 0.95"),
             reason="a line cannot fit x^2: train MSE {loss_first:.4g} -> {loss_last:.4g} = "
             "{loss_last_over_baseline:.3f} x Var(y_train); val MSE ends at "
-            "{val_loss_last_over_baseline:.3f} x its constant-predictor baseline",
+            "{val_loss_last_over_baseline:.3f} x its constant-predictor baseline, so val at "
+            "{val_over_train_last:.2f} x train is the test split's smaller spread, not leakage",
         ),
         quirks=(
             "'normal(0, 5)' is read as per-sample noise normal(0, 5, 100); taken literally it "
@@ -202,14 +207,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         params=_ex4(None, None),
         run=runners.keras,
         expected=Expected(
-            "NOT_CONVERGED",
-            must=("NOT_CONVERGED", "LOSS_SCALE_ANOMALY"),
+            "LOSS_SCALE_ANOMALY",
+            must=("LOSS_SCALE_ANOMALY", "NOT_CONVERGED"),
             must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "NO_LEARNING"),
             checks=("loss_last_over_baseline >= 1000", "loss_late_drop >= 0.1"),
             reason="MSE {loss_first:.3g} -> {loss_last:.3g}, falling smoothly "
             "({loss_late_drop:.0%} over the last 10 epochs) but still "
             "{loss_last_over_baseline:.3g} x Var(y) = 1.25: the scale of the inputs, not the "
-            "task, sets the loss",
+            "task, sets the loss (the cause; not having converged is its symptom)",
         ),
         quirks=("four samples, one batch per epoch: 100 epochs are 100 Adam steps",),
     ),
@@ -221,8 +226,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         params=_ex4(None, 0.25),
         run=runners.keras,
         expected=Expected(
-            "NOT_CONVERGED",
-            must=("NOT_CONVERGED", "LOSS_SCALE_ANOMALY"),
+            "LOSS_SCALE_ANOMALY",
+            must=("LOSS_SCALE_ANOMALY", "NOT_CONVERGED"),
             must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "NO_LEARNING"),
             checks=(
                 "loss_last_over_baseline >= 1000",
@@ -231,7 +236,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
             reason="loss {loss_first:.3g} -> {loss_last:.3g} and val_loss {val_loss_first:.3g} "
             "-> {val_loss_last:.3g}, both still falling ~{loss_late_drop:.0%} per 10 epochs, "
-            "{loss_last_over_baseline:.3g} x the training Var(y)",
+            "but {loss_last_over_baseline:.3g} x the training Var(y): the input scale first",
         ),
         quirks=("validation is one sample outside the training range (extrapolation)",),
     ),
@@ -243,13 +248,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         params=_ex4("minmax", None),
         run=runners.keras,
         expected=Expected(
-            "NOT_CONVERGED",
-            must=("NOT_CONVERGED", "UNDERFITTING"),
-            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "LOSS_SCALE_ANOMALY"),
-            checks=("loss_last_over_baseline >= 1.5", "loss_late_drop >= 0.04"),
+            "SLOW_CONVERGENCE",
+            must=("SLOW_CONVERGENCE",),
+            must_not=(
+                *_NO_BLOWUP,
+                "OVERFITTING",
+                "OSCILLATION",
+                "LOSS_SCALE_ANOMALY",
+                "UNDERFITTING",
+            ),
+            checks=("loss_last_over_baseline >= 1.5", "loss_late_drop >= 0.04", "loss_drop <= 0.5"),
             reason="scaling fixes the loss scale but 100 Adam steps are not enough: MSE "
-            "{loss_first:.3g} -> {loss_last:.3g}, still {loss_last_over_baseline:.2f} x Var(y) "
-            "and falling {loss_late_drop:.0%} per 10 epochs",
+            "{loss_first:.3g} -> {loss_last:.3g} in a near-straight line, still "
+            "{loss_last_over_baseline:.2f} x Var(y) and falling {loss_late_drop:.0%} per 10 "
+            "epochs: slow, not flattened (so not underfitting)",
         ),
         quirks=("the scaler is fitted on all four rows, as in the article",),
     ),
@@ -261,16 +273,24 @@ SCENARIOS: tuple[Scenario, ...] = (
         params=_ex4("minmax", 0.25),
         run=runners.keras,
         expected=Expected(
-            "NOT_CONVERGED",
-            must=("NOT_CONVERGED", "UNDERFITTING"),
-            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "LOSS_SCALE_ANOMALY"),
+            "SLOW_CONVERGENCE",
+            must=("SLOW_CONVERGENCE",),
+            must_not=(
+                *_NO_BLOWUP,
+                "OVERFITTING",
+                "OSCILLATION",
+                "LOSS_SCALE_ANOMALY",
+                "UNDERFITTING",
+            ),
             checks=(
                 "loss_last_over_baseline >= 1.5",
                 "loss_late_drop >= 0.04",
                 "val_loss_late_drop >= 0.04",
+                "loss_drop <= 0.5",
             ),
             reason="loss {loss_first:.3g} -> {loss_last:.3g} ({loss_last_over_baseline:.2f} x "
-            "Var(y)), val_loss {val_loss_first:.3g} -> {val_loss_last:.3g}, both still falling",
+            "Var(y)) in a near-straight line, val_loss {val_loss_first:.3g} -> "
+            "{val_loss_last:.3g}, both still falling: slow, not flattened",
         ),
         quirks=(
             "the scaler is fitted on all four rows including the validation row (a small leak "
@@ -362,8 +382,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         run=runners.keras,
         expected=Expected(
             "NOT_CONVERGED",
-            must=("NOT_CONVERGED", "UNDERFITTING"),
-            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION"),
+            must=("NOT_CONVERGED",),
+            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "UNDERFITTING"),
             checks=(
                 "loss_late_drop >= 0.05",
                 "loss_last_over_baseline >= 1.5",
@@ -371,7 +391,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
             reason="MSE falls smoothly {loss_first:.3g} -> {loss_last:.3g} "
             "({loss_late_drop:.0%} over the last 10 epochs) and is still "
-            "{loss_last_over_baseline:.2f} x Var(y): too slow to even reach the mean",
+            "{loss_last_over_baseline:.2f} x Var(y): too slow to even reach the mean, and "
+            "still falling, so not underfitting",
         ),
         quirks=(_RANDOM_TARGETS,),
     ),
@@ -383,17 +404,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         params=_ex6(1e-4, 0.2),
         run=runners.keras,
         expected=Expected(
-            "NOT_CONVERGED",
-            must=("NOT_CONVERGED", "UNDERFITTING"),
-            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION"),
+            "STOPPED_WHILE_IMPROVING",
+            must=("STOPPED_WHILE_IMPROVING", "NOT_CONVERGED"),
+            must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "UNDERFITTING"),
             checks=(
                 "loss_late_drop >= 0.05",
                 "val_loss_late_drop >= 0.05",
+                "val_loss_argmin >= 95",
                 "loss_last_over_baseline >= 1.5",
             ),
             reason="loss {loss_first:.3g} -> {loss_last:.3g}, val_loss {val_loss_first:.3g} -> "
-            "{val_loss_last:.3g}, both falling smoothly and still above the constant predictor "
-            "({loss_last_over_baseline:.2f}x, {val_loss_last_over_baseline:.2f}x)",
+            "{val_loss_last:.3g} (lowest at the last epoch), both falling smoothly and still "
+            "above the constant predictor ({loss_last_over_baseline:.2f}x, "
+            "{val_loss_last_over_baseline:.2f}x)",
         ),
         quirks=(_RANDOM_TARGETS,),
     ),
@@ -553,7 +576,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         run=runners.keras,
         expected=Expected(
             "SLOW_CONVERGENCE",
-            must=("SLOW_CONVERGENCE", "NOT_CONVERGED"),
+            must=("SLOW_CONVERGENCE",),
             must_not=(*_NO_BLOWUP, "OVERFITTING", "OSCILLATION", "PLATEAU"),
             checks=(
                 "loss_reversals <= 0.05",

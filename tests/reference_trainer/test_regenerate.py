@@ -1,4 +1,5 @@
-"""Regenerating gives the committed numbers (determinism), and the verdict helper works."""
+"""Regenerating gives the committed numbers (determinism) and the manifest's verdicts, and the
+verdict helper works."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reference_trainer.expectations import check_fixtures, diagnosis_problems
+from reference_trainer.expectations import (
+    FORMATS,
+    check_fixtures,
+    diagnosis_problems,
+    format_sources,
+)
 from tests.reference_trainer.fixtures import FIXTURES, entries, read_history
+from tests.reference_trainer.verdicts import ranked_codes
 
 #: One scikit-learn run, one article Keras run, one phenomenon variant.
 REGENERATED = ("ex2_mlp_partial_fit_val", "ex5_relu_val", "var_oscillation")
@@ -40,6 +47,13 @@ def test_regenerating_reproduces_the_committed_fixtures(tmp_path):
             np.testing.assert_allclose(fresh[key], old[key], rtol=1e-5, equal_nan=True)
         assert entry["expected_primary"] == committed[name]["expected_primary"]
         assert entry["reason"] == committed[name]["reason"]
+    # The fresh runs, in every format, get the verdicts their fresh manifest expects.
+    for fmt in FORMATS:
+
+        def analyze(run_dir: Path, entry: dict, fmt: str = fmt) -> list[str]:
+            return ranked_codes(format_sources(run_dir, entry)[fmt], entry)
+
+        assert check_fixtures(tmp_path, analyze) == {}, fmt
 
 
 def test_diagnosis_problems_names_each_disagreement():
