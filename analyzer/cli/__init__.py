@@ -7,8 +7,8 @@ first word only, so ``./explain`` or ``./compare`` still name files.
 
 Exit status (a contract for CI): 0 nothing at or above ``--fail-on``, 1 findings at or above
 it, 2 usage or input error (also when any ``--each`` input could not be read), 130 interrupted,
-3 internal error. Errors are one line on stderr, ``analyzer-cli: error: <file>: line 7: ...``,
-with a traceback only under ``--debug``.
+3 internal error, 4 ``--server`` unreachable or refusing the call. Errors are one line on
+stderr, ``analyzer-cli: error: <file>: line 7: ...``, with a traceback only under ``--debug``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from collections.abc import Callable, Sequence
 
 from analyzer.cli import explain, output
 from analyzer.cli.options import FAIL_ON, PROG, parse, use_color
+from analyzer.cli.remote import RemoteError, remote_backend
 from analyzer.cli.runner import AnalysisRequest, Backend, Progress, RunResult, analyze_locally
 from analyzer.errors import InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_SERVICE = 4
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -33,6 +35,7 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_SERVICE",
     "main",
     "main_entry",
 ]
@@ -51,8 +54,8 @@ def _read_input(name: str) -> str | tuple[str, bytes]:
 
 
 def select_backend(args: argparse.Namespace) -> Backend:
-    """Where the analysis runs. Local only for now; a ``--server`` option plugs in here."""
-    return analyze_locally
+    """Where the analysis runs: in this process, or on the server named by ``--server``."""
+    return analyze_locally if args.server is None else remote_backend(args)
 
 
 def exit_status(results: Sequence[RunResult], fail_on: str) -> int:
@@ -137,6 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _error(str(exc))
         return EXIT_INPUT
+    except RemoteError as exc:
+        if debug:
+            traceback.print_exc()
+        _error(str(exc))
+        return EXIT_SERVICE
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -45,6 +45,7 @@ exit status:
   2    usage or input error (the message names the file, line and column); with
        --each, also when any one input could not be read
   3    internal error (a bug: please report it with the --debug traceback)
+  4    --server: the server could not be reached or refused the call
   130  interrupted
 
 A file named like a command is read as ./explain or ./compare. NO_COLOR turns colour off.
@@ -126,6 +127,34 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--list-detectors", action="store_true", help="list the findings the analyzer reports"
     )
+    remote = parser.add_argument_group(
+        "server",
+        "analyze on a running analyzer-server instead of in this process (needs the "
+        "loss-analyzer-client package); the report is the same",
+    )
+    remote.add_argument(
+        "--server",
+        nargs="?",
+        const="",
+        metavar="HOST:PORT",
+        help="the server's address (without a value: ANALYZER_TARGET, else 127.0.0.1:50051)",
+    )
+    remote.add_argument(
+        "--tls",
+        action="store_true",
+        help="use TLS with the system's root certificates (also: ANALYZER_TLS=1)",
+    )
+    remote.add_argument(
+        "--tls-ca",
+        metavar="CA.pem",
+        help="trust this PEM CA bundle; turns TLS on (also: ANALYZER_TLS_CA; a client "
+        "certificate for mutual TLS: ANALYZER_TLS_CLIENT_CERT and ANALYZER_TLS_CLIENT_KEY)",
+    )
+    remote.add_argument(
+        "--token",
+        help="bearer token (better: ANALYZER_TOKEN or ANALYZER_TOKEN_FILE, which other users "
+        "cannot see in the process list)",
+    )
     parser.add_argument(
         "--fail-on",
         choices=[*FAIL_ON, "never"],
@@ -147,6 +176,13 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         parser.error("no input: name a log file, a log directory, or - for standard input")
     if args.files.count("-") > 1:
         parser.error("standard input (-) can be read only once")
+    if args.server is None and (args.tls or args.tls_ca or args.token):
+        parser.error("--tls, --tls-ca and --token go with --server")
+    if args.server is not None and (args.plot or args.series):
+        parser.error(
+            "--plot and --series need the parsed log, which stays on the server; "
+            "run them without --server"
+        )
     values = {
         name: getattr(args, f"hint_{name}")
         for name in Hints.model_fields

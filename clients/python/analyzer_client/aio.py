@@ -89,9 +89,10 @@ class AsyncAnalyzerClient:
         timeout: float | None = None,
     ) -> Diagnosis:
         """See :meth:`analyzer_client.AnalyzerClient.analyze_files`."""
-        request = requests.analyze_log_request(files, format=format, hints=hints)
+        run = requests.single_run(files)
+        request = requests.analyze_log_request(run, format=format, hints=hints)
         response = await self._call(self._stub.AnalyzeLog, request, timeout)
-        return codec.diagnosis_from_proto(response.diagnosis)
+        return run.named(codec.diagnosis_from_proto(response.diagnosis))
 
     async def analyze_series(
         self,

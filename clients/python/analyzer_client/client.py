@@ -86,10 +86,10 @@ class AnalyzerClient:
     ) -> Diagnosis:
         """Diagnose one run from its log files: a path, a run's directory, ``(name, bytes)``,
         or a list of those (e.g. TensorBoard's train and validation downloads)."""
-        request = requests.analyze_log_request(files, format=format, hints=hints)
-        return codec.diagnosis_from_proto(
-            self._call(self._stub.AnalyzeLog, request, timeout).diagnosis
-        )
+        run = requests.single_run(files)
+        request = requests.analyze_log_request(run, format=format, hints=hints)
+        response = self._call(self._stub.AnalyzeLog, request, timeout)
+        return run.named(codec.diagnosis_from_proto(response.diagnosis))
 
     def analyze_series(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from analyzer.errors import InputError
 from analyzer.ingest.assemble import run_key
 from analyzer.ingest.base import DEFAULT_LIMITS, SourceFile
 from analyzer.ingest.sources import resolve
+from analyzer.model.findings import Diagnosis
 from analyzer.model.hints import Hints
 
 #: A file to analyze: a path (a directory: its log files), or ``(name, bytes)``.
@@ -51,7 +53,24 @@ def _is_single(files) -> bool:
     return isinstance(files, tuple) and len(files) == 2 and isinstance(files[1], bytes)
 
 
-def run_groups(files: FileInput | Iterable[FileInput]) -> list[list[SourceFile]]:
+@dataclass(frozen=True)
+class RunFiles:
+    """The files of one run, read into memory."""
+
+    files: list[SourceFile]
+    #: The run's folder inside a walked directory: the library names such a run after it
+    #: (the server, which sees only files, cannot), else None.
+    folder: str | None = None
+
+    def named(self, diagnosis: Diagnosis) -> Diagnosis:
+        """``diagnosis`` with the run name the library gives this run in-process."""
+        return replace(diagnosis, run_name=self.folder) if self.folder else diagnosis
+
+    def as_pairs(self) -> list[tuple[str, bytes]]:
+        return [(f.name, f.data) for f in self.files]
+
+
+def run_groups(files: FileInput | Iterable[FileInput]) -> list[RunFiles]:
     """The files read into memory, grouped into runs: one group, except for a directory
     holding several runs (grouped by folder exactly as the library groups them)."""
     items = [files] if _is_single(files) else list(files)
@@ -60,30 +79,28 @@ def run_groups(files: FileInput | Iterable[FileInput]) -> list[list[SourceFile]]
         groups: dict[str, list[SourceFile]] = {}
         for file in resolved.files:
             groups.setdefault(run_key(file), []).append(file)
-        return list(groups.values())
-    return [resolve(items, filename=None, limits=DEFAULT_LIMITS).files]
+        return [RunFiles(members, key or None) for key, members in groups.items()]
+    return [RunFiles(resolve(items, filename=None, limits=DEFAULT_LIMITS).files)]
 
 
-def analyze_log_request(
-    files: FileInput | Iterable[FileInput], *, format: str | None, hints: HintsInput
-) -> pb.AnalyzeLogRequest:
-    """One AnalyzeLog request; a directory that holds several runs is an InputError, as in
+def single_run(files: FileInput | Iterable[FileInput]) -> RunFiles:
+    """The one run in ``files``; a directory that holds several runs is an InputError, as in
     :func:`analyzer.ingest.load`."""
     groups = run_groups(files)
     if len(groups) > 1:
-        names = ", ".join(repr(run_key(g[0])) for g in groups[:10])
+        names = ", ".join(repr(g.folder) for g in groups[:10])
         raise InputError(
             f"holds {len(groups)} runs ({names}); pass one run's directory",
             source=str(files),
         )
-    return log_request_for(groups[0], format=format, hints=hints)
+    return groups[0]
 
 
-def log_request_for(
-    files: Sequence[SourceFile], *, format: str | None, hints: HintsInput
+def analyze_log_request(
+    run: RunFiles, *, format: str | None, hints: HintsInput
 ) -> pb.AnalyzeLogRequest:
     return pb.AnalyzeLogRequest(
-        files=[pb.LogFile(name=f.name, content=f.data) for f in files],
+        files=[pb.LogFile(name=f.name, content=f.data) for f in run.files],
         format=format,
         hints=hints_message(hints),
     )
