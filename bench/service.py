@@ -249,9 +249,15 @@ def main() -> None:
     results = []
     try:
         for concurrency in LEVELS:
+            # The machine is shared: measure the baseline again right before each level and
+            # compare with that one (the servers idle meanwhile).
+            level_baseline = in_process(csv, args.workers, args.duration)
             for kind in ("analyze", "echo"):
                 row = asyncio.run(load(target, kind, concurrency, args.duration, csv))
-                row["vs_in_process"] = row["rps"] / baseline["rps"] if kind == "analyze" else None
+                row["in_process_rps"] = level_baseline["rps"]
+                row["vs_in_process"] = (
+                    row["rps"] / level_baseline["rps"] if kind == "analyze" else None
+                )
                 results.append(row)
                 print(
                     f"{kind:8} c={concurrency:<3} {row['rps']:8.0f} req/s  "
