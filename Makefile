@@ -10,6 +10,9 @@ DEV    := $(VENV)/.installed-dev
 # The buf CLI (npm @bufbuild/buf, pinned in tools/buf/package-lock.json): `buf lint` of proto/
 # and the `buf curl` integration test of the service.
 BUF    := tools/buf/node_modules/.bin/buf
+# The Node.js client's packages (@grpc/grpc-js, @grpc/proto-loader; clients/node/package-lock.json),
+# for its test against a real server (tests/clients/test_node_client.py).
+NODE_CLIENT := clients/node/node_modules/.package-lock.json
 
 .PHONY: run test lint format bench clean
 
@@ -33,7 +36,11 @@ $(BUF): tools/buf/package.json tools/buf/package-lock.json
 	npm ci --prefix tools/buf --no-audit --no-fund
 	touch $(BUF)
 
-test: $(DEV) $(BUF)
+$(NODE_CLIENT): clients/node/package.json clients/node/package-lock.json
+	npm ci --prefix clients/node --no-audit --no-fund
+	touch $(NODE_CLIENT)
+
+test: $(DEV) $(BUF) $(NODE_CLIENT)
 	$(BUF) lint
 	$(BIN)/ruff check analyzer reference_trainer tests bench clients
 	$(BIN)/python -m pytest
