@@ -333,7 +333,8 @@ def _measure_aligned(
 def _verdict(
     runs: Sequence[RunResult], differences: Sequence[Difference], criterion: Criterion
 ) -> tuple[Verdict, str | None]:
-    usable = [r for r in runs if getattr(r.measures, criterion.value).known]
+    estimates = [getattr(r.measures, criterion.value) for r in runs]
+    usable = [e for e in estimates if e.known and math.isfinite(e.se)]
     if len(usable) < 2:
         return Verdict.INSUFFICIENT_DATA, None
     first = [r for r in runs if r.rank == 1]

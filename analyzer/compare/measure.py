@@ -165,7 +165,7 @@ def measure(
         if jitter.ok and level > 0:
             relative_noise = jitter.sigma / level
     if s.n >= 5 and s.sigma > 0:
-        excess = sign * (s.smooth - s.y)  # how far a point is worse than the smooth curve
+        excess = sign * (s.y - s.smooth)  # how far a point is worse than the smooth curve
         relative = excess / np.maximum(np.abs(s.smooth), 1e-300)
         spikes = int(
             np.count_nonzero(
