@@ -78,7 +78,8 @@ class Settings(BaseModel):
     not_converged_min_assured: float = Field(
         0.05,
         ge=0,
-        description="...and the confidence interval's least steep slope at least this",
+        description="...and the least steep slope of its one-sided (1 - alpha) confidence bound "
+        "at least this",
     )
     no_learning_max_improvement: float = Field(
         0.05, gt=0, description="no learning: training loss improved less than this (relative)"

@@ -185,7 +185,7 @@ class Improvement:
             Evidence(
                 "assured_improvement",
                 self.assured,
-                "the same, at the confidence interval's least steep slope",
+                "the same, at the least steep slope of the one-sided (1 - alpha) bound",
                 test="sens_slope_ci",
                 threshold=settings.not_converged_min_assured,
                 comparison=">=",
