@@ -19,6 +19,7 @@ from analyzer.compare.api import (
     profile_run,
     profile_runs,
     resolve_runs,
+    with_unique_names,
 )
 from analyzer.compare.codec import comparison_from_dict, comparison_to_dict
 from analyzer.compare.model import (
@@ -64,4 +65,5 @@ __all__ = [
     "profile_run",
     "profile_runs",
     "resolve_runs",
+    "with_unique_names",
 ]

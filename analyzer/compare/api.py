@@ -118,6 +118,13 @@ def resolve_runs(runs: Any) -> list[RunSpec]:
     return specs
 
 
+def with_unique_names(specs: Sequence[RunSpec], profiles: Sequence[Profile]) -> list[Profile]:
+    """``profiles`` (of ``specs``, in order) renamed so that no two share a name: runs with the
+    same name (two ``log.csv``) get their folder's name in front, then a number."""
+    names = _unique_names(specs, [p.name for p in profiles])
+    return [replace(p, name=n) for p, n in zip(profiles, names, strict=True)]
+
+
 def _unique_names(specs: Sequence[RunSpec], logs_names: Sequence[str | None]) -> list[str]:
     names = [n or f"run {i + 1}" for i, n in enumerate(logs_names)]
     seen: dict[str, int] = {}
@@ -368,9 +375,7 @@ def profile_runs(
     fn = functools.partial(
         profile_run, metric=metric, hints=hints, settings=settings, load_options=load_options
     )
-    profiles = _map(fn, specs, workers, progress)
-    names = _unique_names(specs, [p.name for p in profiles])
-    return [replace(p, name=n) for p, n in zip(profiles, names, strict=True)]
+    return with_unique_names(specs, _map(fn, specs, workers, progress))
 
 
 def compare(
