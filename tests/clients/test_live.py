@@ -59,18 +59,26 @@ class FakeStream:
         self.local = LocalStream(run_name=start.get("run_name"), hints=start.get("hints"))
         self.received: list[float] = []
         self.generation = service.generation
+        self.opened_while_down = not service.up
+        self.polled = False
         self.cancelled = False
 
     def _check(self) -> None:
-        if not self.service.up or self.generation != self.service.generation:
+        gone = self.opened_while_down or self.generation != self.service.generation
+        if gone or not self.service.up:
             raise ServiceError(grpc.StatusCode.UNAVAILABLE, "connection reset")
 
     def send(self, step, metrics) -> None:
+        if self.opened_while_down:
+            return  # a real stream queues the point; the failure comes later
         self._check()
         self.local.send(step, metrics)
         self.received.append(step)
 
     def updates(self):
+        if self.opened_while_down and not self.polled:
+            self.polled = True
+            return []  # nothing heard yet: not an error, not an answer
         self._check()
         return self.local.updates()
 
@@ -86,7 +94,8 @@ class FakeStream:
 class FakeService:
     """A client with ``open_stream``: up or down; each restart breaks the open streams."""
 
-    def __init__(self, *, refuse: grpc.StatusCode | None = None) -> None:
+    def __init__(self, *, refuse: grpc.StatusCode | None = None, lazy: bool = False) -> None:
+        self.lazy = lazy
         self.up = True
         self.generation = 0
         self.refuse = refuse
@@ -96,12 +105,13 @@ class FakeService:
         self.gate: threading.Event | None = None
 
     def open_stream(self, **start) -> FakeStream:
+        """Down: refused at once, or (``lazy``, as a real gRPC stream) opened, failing later."""
         self.attempts += 1
         if self.gate is not None:
             self.gate.wait(30)
         if self.refuse is not None:
             raise ServiceError(self.refuse, "no")
-        if not self.up:
+        if not self.up and not self.lazy:
             raise ServiceError(grpc.StatusCode.UNAVAILABLE, "connection refused")
         stream = FakeStream(self, **start)
         self.streams.append(stream)
@@ -227,6 +237,25 @@ def test_a_dead_service_costs_one_attempt_per_backoff_period_not_one_per_epoch()
     # One attempt at the first epoch, then at most one per 0.3 s while the epochs went by.
     assert 1 <= service.attempts <= 2 + int(elapsed / 0.3)
     live.close()
+
+
+def test_streams_that_open_and_then_fail_still_back_off_exponentially():
+    service = FakeService(lazy=True)  # as gRPC: the call opens, the failure comes later
+    service.kill()
+    live = LiveAnalysis(service, backoff=Backoff(initial=0.02, maximum=10, jitter=0.0))
+    started = time.monotonic()
+    epoch = 0
+    while time.monotonic() - started < 1.0:  # epochs every 5 ms for a second
+        live.record(epoch, {"loss": 1.0 / (epoch + 1)})
+        epoch += 1
+        time.sleep(0.005)
+    # Delays 0.02, 0.04, ..., 0.64 s: about 6 attempts in a second (200 epochs went by).
+    assert 3 <= service.attempts <= 8, service.attempts
+    service.restart()
+    live.record(epoch, {"loss": 1.0 / (epoch + 1)})
+    diagnosis = live.finish(timeout=10)
+    assert service.streams[-1].received == list(range(epoch + 1))
+    assert diagnosis.summary.epochs == epoch + 1 and not diagnosis.warnings
 
 
 def test_record_returns_while_the_worker_is_stuck_on_the_network():

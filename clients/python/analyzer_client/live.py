@@ -416,11 +416,17 @@ class _Worker(threading.Thread):
             for step, values in history[self._sent : end]:
                 stream.send(step, values)
             self._sent = end
-            self._owner._deliver(stream.updates())
+            updates = stream.updates()
         except Exception as exc:  # nothing from the analyzer may reach the training loop
             self._broken(exc)
             return False
-        self._failures = 0
+        if updates:
+            # Only an answer proves the service is back: a gRPC stream opens without one and
+            # fails later, so counting the open as a success would keep the back-off short.
+            if self._failures:
+                _log.info("the analyzer service is back; %d epochs replayed", end)
+            self._failures = 0
+            self._owner._deliver(updates)
         return True
 
     def _open(self) -> Stream:
@@ -434,8 +440,6 @@ class _Worker(threading.Thread):
                 run_name=owner.run_name, hints=owner.hints, granularity="epoch"
             )
         self.streams_opened += 1
-        if self.streams_opened > 1:
-            _log.info("diagnosis stream reopened; replaying %d epochs", len(owner._history))
         return stream
 
     def _broken(self, exc: Exception) -> None:
