@@ -93,6 +93,17 @@ class Evidence:
         }
         return ops[self.comparison]
 
+    def criterion(self) -> str | None:
+        """The threshold in words with whether it holds, e.g. ``"p < 0.05: met"``, or None.
+
+        A finding may rest on one of several alternative criteria, so a criterion that is not
+        met is reported as such rather than as a requirement."""
+        if self.threshold is None or not self.comparison:
+            return None
+        subject = "p" if self.threshold_on == "p_value" else "value"
+        status = {True: ": met", False: ": not met", None: ""}[self.passed()]
+        return f"{subject} {self.comparison} {self.threshold:.4g}{status}"
+
 
 @dataclass(frozen=True)
 class Finding:

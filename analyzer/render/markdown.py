@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 
 from analyzer.errors import InputError
-from analyzer.model.findings import Diagnosis, Evidence, Finding, Summary, Verdict
+from analyzer.model.findings import Diagnosis, Finding, Summary, Verdict
 
 _VERDICT = {
     Verdict.HEALTHY: "🟢 Healthy",
@@ -42,13 +42,6 @@ def _span(f: Finding) -> str:
     return f"{f.granularity}s {_num(f.start)}–{_num(f.end)}"
 
 
-def _threshold(e: Evidence) -> str:
-    if e.threshold is None or not e.comparison:
-        return ""
-    subject = "p" if e.threshold_on == "p_value" else "value"
-    return f"{subject} {e.comparison} {_num(e.threshold)}"
-
-
 def _details(f: Finding) -> list[str]:
     lines = [f"<details><summary><b>{f.code}</b>: {f.title}</summary>", "", f.explanation, ""]
     if f.evidence:
@@ -60,7 +53,7 @@ def _details(f: Finding) -> list[str]:
         p = "" if e.p_value is None or math.isnan(e.p_value) else f"{e.p_value:.3g}"
         lines.append(
             f"| `{_cell(e.name)}` | {_num(e.value)} | {_cell(e.test or '')} | {p} "
-            f"| {_cell(_threshold(e))} | {_cell(e.description)} |"
+            f"| {_cell(e.criterion() or '')} | {_cell(e.description)} |"
         )
     if f.recommendations:
         lines += ["", "**What to do**", "", *(f"- {r}" for r in f.recommendations)]

@@ -63,9 +63,8 @@ def _evidence_line(e: Evidence) -> str:
         parts.append(f"[{e.test}]")
     if e.p_value is not None and not math.isnan(e.p_value):
         parts.append(f"p = {e.p_value:.3g}")
-    if e.threshold is not None and e.comparison:
-        subject = "p" if e.threshold_on == "p_value" else "needs"
-        parts.append(f"({subject} {e.comparison} {_num(e.threshold)})")
+    if criterion := e.criterion():
+        parts.append(f"({criterion})")
     line = " ".join(parts)
     return f"{line} - {e.description}" if e.description else line
 

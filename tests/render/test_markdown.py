@@ -47,7 +47,7 @@ def test_heading_table_and_details():
     assert text.count("<details>") == text.count("</details>") == 4
     # A pipe inside a description must not split the cell.
     assert "Mann-Kendall z \\| after the onset" in text
-    assert "| `val_mk_z` | 4.2 | mann_kendall[hamed_rao_ar1] | 2.5e-05 | p < 0.05 |" in text
+    assert "| `val_mk_z` | 4.2 | mann_kendall[hamed_rao_ar1] | 2.5e-05 | p < 0.05: met |" in text
     assert "| `max_spike_sigmas` | inf |" in text
     assert "- Keep the weights from epoch 24." in text
     assert "> detector plateau_v2 failed (ValueError: boom)" in text
