@@ -28,6 +28,7 @@ diagnosis' warnings: the caller always gets one.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import math
 import queue
@@ -39,6 +40,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import grpc
+from pydantic import ValidationError
 
 from analyzer.engine import diagnose
 from analyzer.ingest import IngestLimits
@@ -149,6 +151,22 @@ def as_hints(hints: Hints | Mapping[str, Any] | None) -> Hints | None:
     return Hints(**hints)
 
 
+def complete_hints(given: Hints | None, derived: Mapping[str, Any]) -> Hints | None:
+    """``given`` completed with what the framework knows about the run (epochs planned,
+    optimizer, ...): the user's values win, and a derived value the hints reject (a loss the
+    analyzer has no family for) is left out rather than failing the training."""
+    values = given.model_dump(exclude_none=True) if given else {}
+    for name, value in derived.items():
+        if name in values or value is None:
+            continue
+        try:
+            Hints(**{name: value})
+        except ValidationError:
+            continue
+        values[name] = value
+    return Hints(**values) if values else None
+
+
 def as_codes(codes: Iterable[Code | str]) -> frozenset[Code]:
     """Finding codes from their names; an unknown name is a ValueError listing the valid ones."""
     if isinstance(codes, str | Code):
@@ -161,6 +179,13 @@ def as_codes(codes: Iterable[Code | str]) -> frozenset[Code]:
             valid = ", ".join(c.value for c in Code)
             raise ValueError(f"unknown finding code {code!r}; valid codes: {valid}") from None
     return frozenset(result)
+
+
+def check_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword options of :class:`LiveAnalysis` handed through a callback, checked when the
+    callback is made (TypeError for an unknown name) rather than when training starts."""
+    inspect.signature(LiveAnalysis).bind(None, **options)
+    return dict(options)
 
 
 def scalar_metrics(values: Mapping[str, Any]) -> dict[str, float]:
@@ -209,7 +234,7 @@ class LiveAnalysis:
         on_finding: Callable[[Finding], object] | None = None,
         run_name: str | None = None,
         report_severity: Severity = Severity.WARNING,
-        finish_timeout: float = 30.0,
+        finish_timeout: float = 10.0,
         backoff: Backoff | None = None,
     ) -> None:
         self.hints = as_hints(hints)
@@ -467,24 +492,31 @@ class _Worker(threading.Thread):
             )
 
     def _final(self, *, deadline: float) -> Diagnosis | None:
-        """The final diagnosis: bring the stream up to date (at once, back-off or not) and
-        ``finish`` it; a stream that breaks at this point gets one more, replayed, try.
-        None when the service cannot give it before the deadline."""
+        """The final diagnosis: bring the stream up to date and ``finish`` it, retrying on the
+        back-off schedule until the deadline (a server restarted at the end of training, or a
+        channel still waiting to reconnect, gets its chance). None when the service cannot
+        give it in time."""
         if not self._owner._history:
             return None
-        for _ in range(2):
-            if time.monotonic() >= deadline or not self._pump(force=True):
+        while True:
+            if self._pump(force=True):
+                try:
+                    diagnosis = self._stream.finish(timeout=max(0.0, deadline - time.monotonic()))
+                except Exception as exc:
+                    self._broken(exc)
+                else:
+                    return self._noted(diagnosis)
+            pause = min(self._retry_at, deadline) - time.monotonic()
+            if time.monotonic() >= deadline or self._stop.wait(max(0.0, pause)):
                 return None
-            try:
-                diagnosis = self._stream.finish(timeout=max(0.0, deadline - time.monotonic()))
-            except Exception as exc:
-                self._broken(exc)
-                continue
-            if self._refusal is not None:
-                note = f"the service refused the run ({self._refusal}); analyzed in-process"
-                diagnosis = replace(diagnosis, warnings=(*diagnosis.warnings, note))
+
+    def _noted(self, diagnosis: Diagnosis) -> Diagnosis:
+        """The diagnosis, with a warning when the service was given up for an in-process
+        analysis."""
+        if self._refusal is None:
             return diagnosis
-        return None
+        note = f"the service refused the run ({self._refusal}); analyzed in-process"
+        return replace(diagnosis, warnings=(*diagnosis.warnings, note))
 
 
 def _client_for(server: Any) -> Any:
