@@ -23,10 +23,13 @@ $(CORE): pyproject.toml
 	touch $(CORE)
 
 # The test suite also needs the dev tools, the trainer extra (TensorFlow, scikit-learn),
-# the plot extra (matplotlib, for the --plot tests) and the Python client (clients/python).
+# the plot extra (matplotlib, for the --plot tests) and the Python client (clients/python)
+# with its callbacks' extras: torch==2.13.0 alone first, so that the CPU wheel is the one
+# installed (lightning would otherwise pull the CUDA build, gigabytes).
 $(DEV): $(CORE) clients/python/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,trainer,plot]'
-	$(BIN)/python -m pip install --quiet -e clients/python
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e 'clients/python[keras,lightning]'
 	touch $(DEV)
 
 run: $(CORE)
