@@ -181,8 +181,7 @@ async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
             await asyncio.sleep(0)  # the job trains between epochs
         await call.done_writing()
         await reading
-        ok = final is not None and final.diagnosis.primary.code == "OVERFITTING"
-        return ok, updates, time.perf_counter() - started
+        return final is not None, updates, time.perf_counter() - started
 
     started = time.perf_counter()
     results = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
@@ -194,7 +193,7 @@ async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
     return {
         "streams": count,
         "epochs_each": epochs,
-        "served_with_final_overfitting": len(served),
+        "served_with_final": len(served),
         "failed": failed[:3],
         "wall_s": elapsed,
         "median_updates_per_stream": statistics.median(r[1] for r in served) if served else 0,
@@ -205,29 +204,25 @@ async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
 # --- in-process baseline --------------------------------------------------------------------
 
 
-def _analyze_for(csv: bytes, duration: float) -> int:
+def _analyze_for(csv: bytes, duration: float) -> tuple[int, float]:
+    """Analyses done in ``duration`` seconds, timed after the imports and a warm-up call."""
     import analyzer
 
-    analyzer.analyze([("history.csv", csv)])  # warm-up
-    stop, done = time.perf_counter() + duration, 0
+    analyzer.analyze([("history.csv", csv)])
+    started = time.perf_counter()
+    stop, done = started + duration, 0
     while time.perf_counter() < stop:
         analyzer.analyze([("history.csv", csv)])
         done += 1
-    return done
+    return done, time.perf_counter() - started
 
 
 def in_process(csv: bytes, processes: int, duration: float) -> dict:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        list(pool.map(_analyze_for, [csv] * processes, [0.5] * processes))  # start + import
-        started = time.perf_counter()
-        done = sum(pool.map(_analyze_for, [csv] * processes, [duration] * processes))
-        elapsed = time.perf_counter() - started
-    return {
-        "processes": processes,
-        "rps": done / elapsed,
-        "ms_per_analysis": 1000 * processes * elapsed / done,
-    }
+        runs = list(pool.map(_analyze_for, [csv] * processes, [duration] * processes))
+    rps = sum(done / elapsed for done, elapsed in runs)
+    return {"processes": processes, "rps": rps, "ms_per_analysis": 1000 * processes / rps}
 
 
 def main() -> None:
@@ -267,7 +262,7 @@ def main() -> None:
                 )
         stream_row = asyncio.run(streams(target, args.streams, args.stream_epochs, csv))
         print(
-            f"streams: {stream_row['served_with_final_overfitting']}/{args.streams} served "
+            f"streams: {stream_row['served_with_final']}/{args.streams} served "
             f"({args.stream_epochs} epochs each) in {stream_row['wall_s']:.1f} s, median "
             f"{stream_row['median_updates_per_stream']} updates per stream"
         )
