@@ -413,6 +413,8 @@ def test_misuse_is_a_clear_error():
     live.record(0, {"loss": 1.0})
     with pytest.raises(ValueError, match="step 0 does not follow the previous step 0"):
         live.record(0, {"loss": 0.9})
+    with pytest.raises(ValueError, match="step nan is not a finite number"):
+        live.record(math.nan, {"loss": 0.9})
     live.finish()
     with pytest.raises(RuntimeError, match="finished"):
         live.record(1, {"loss": 0.8})
@@ -429,3 +431,17 @@ def test_finish_without_epochs_is_none_and_finish_twice_is_the_same():
         live.record(epoch, values)
     first = live.finish()
     assert live.finish() is first
+
+
+def test_an_analysis_that_raises_never_reaches_the_training_loop(monkeypatch, caplog):
+    import analyzer_client.live as live_module
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("engine bug")
+
+    monkeypatch.setattr(live_module, "diagnose", broken)
+    live = LiveAnalysis(on_finding=lambda f: None, backoff=FAST)
+    for epoch, values in enumerate(overfitting_run(10)):
+        live.record(epoch, values)
+    assert live.finish(timeout=1) is None
+    assert "in-process analysis failed" in caplog.text and "engine bug" in caplog.text

@@ -263,6 +263,8 @@ class LiveAnalysis:
         if self._finished:
             raise RuntimeError("this run is finished; start a new LiveAnalysis")
         step = float(step)
+        if not math.isfinite(step):
+            raise ValueError(f"step {step} is not a finite number")
         if self._history and not step > self._history[-1][0]:
             raise ValueError(
                 f"step {step:g} does not follow the previous step {self._history[-1][0]:g}; "
@@ -317,17 +319,21 @@ class LiveAnalysis:
     def finish(self, timeout: float | None = None) -> Diagnosis | None:
         """The final diagnosis of the whole history (waits at most ``timeout``, default
         ``finish_timeout``, for the service; then analyzes in-process), or None when no epoch
-        was recorded. Stops the worker; calling it again returns the same diagnosis."""
+        was recorded (or, a bug, the analysis failed: it is logged). Stops the worker; calling
+        it again returns the same diagnosis."""
         if self._finished:
             return self.diagnosis
         self._finished = True
         timeout = self.finish_timeout if timeout is None else timeout
         self.poll()
         final = self._worker.finish(timeout)
-        if final is None:
-            final = self.analyze_locally(
-                "the service could not give the final diagnosis; analyzed in-process"
-            )
+        if final is None and self._history:
+            try:
+                final = self.analyze_locally(
+                    "the service could not give the final diagnosis; analyzed in-process"
+                )
+            except Exception:  # the end of training must not fail because of the analyzer
+                _log.exception("the in-process analysis of the run failed")
         self.diagnosis = final
         if final is not None:
             self._take(final, final=True)
@@ -506,6 +512,8 @@ class _Worker(threading.Thread):
                     self._broken(exc)
                 else:
                     return self._noted(diagnosis)
+            if self._local:  # an in-process analysis that failed will fail again
+                return None
             pause = min(self._retry_at, deadline) - time.monotonic()
             if time.monotonic() >= deadline or self._stop.wait(max(0.0, pause)):
                 return None
