@@ -445,3 +445,17 @@ def test_an_analysis_that_raises_never_reaches_the_training_loop(monkeypatch, ca
         live.record(epoch, values)
     assert live.finish(timeout=1) is None
     assert "in-process analysis failed" in caplog.text and "engine bug" in caplog.text
+
+
+def test_callback_arguments_are_checked_when_the_callback_is_made():
+    from analyzer_client.live import CallbackCore
+
+    with pytest.raises(TypeError, match="finish_timout"):
+        CallbackCore(finish_timout=3)
+    with pytest.raises(ValueError, match="unknown finding code"):
+        CallbackCore(stop_on=["DIVERGE"])
+    core = CallbackCore(stop_on="divergence", finish_timeout=1, on_finding=lambda f: None)
+    core.begin_run({"planned_epochs": 3, "loss": "huber"})  # no family for huber: left out
+    assert core.live.hints.planned_epochs == 3 and core.live.hints.loss is None
+    assert core.live.finish_timeout == 1 and core.live.stop_on == {Code.DIVERGENCE}
+    core.live.close()

@@ -15,27 +15,14 @@ never stops the training: see :mod:`analyzer_client.live`. Needs Keras 3 (``pip 
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import keras
 
-from analyzer.model import Hints
-from analyzer.model.findings import Code, Diagnosis, Finding
-from analyzer_client.live import (
-    LiveAnalysis,
-    as_codes,
-    as_hints,
-    check_options,
-    complete_hints,
-    scalar_metrics,
-)
-
-_log = logging.getLogger("analyzer_client.keras")
+from analyzer_client.live import CallbackCore, scalar_metrics
 
 
-class DiagnosisCallback(keras.callbacks.Callback):
+class DiagnosisCallback(CallbackCore, keras.callbacks.Callback):
     """Streams each epoch's logs to the analyzer and leaves the final :attr:`diagnosis`.
 
     ``server``: None (analyze in-process), a target such as ``"127.0.0.1:50051"``, or an
@@ -43,61 +30,27 @@ class DiagnosisCallback(keras.callbacks.Callback):
     verdict; what the model and ``fit`` know (epochs planned, optimizer, learning rate, loss)
     is filled in where not given. ``stop_on``: codes that end training. ``on_finding(finding)``
     replaces the printed line. Other keywords (``report_severity``, ``finish_timeout``,
-    ``backoff``) go to :class:`~analyzer_client.live.LiveAnalysis`.
+    ``backoff``) go to :class:`~analyzer_client.live.LiveAnalysis`. After ``fit``:
+    :attr:`diagnosis`, :attr:`stopped_by` (the finding that stopped it) and
+    :attr:`stopped_epoch`.
 
     The epochs are numbered as Keras' ``History`` and ``CSVLogger`` number them (from 0), so
     the diagnosis of a live run and of its CSV log agree.
     """
 
-    def __init__(
-        self,
-        server: Any = None,
-        *,
-        hints: Hints | Mapping[str, Any] | None = None,
-        stop_on: Iterable[Code | str] = (),
-        on_finding: Callable[[Finding], object] | None = None,
-        run_name: str | None = None,
-        **live_options: Any,
-    ) -> None:
-        super().__init__()
-        self.server = server
-        self.hints = as_hints(hints)
-        self.stop_on = as_codes(stop_on)
-        self.on_finding = on_finding
-        self.run_name = run_name
-        self._live_options = check_options(live_options)
-        #: The analysis of the current (or last) ``fit``.
-        self.live: LiveAnalysis | None = None
-        #: The final diagnosis, after ``fit`` returned.
-        self.diagnosis: Diagnosis | None = None
-        #: The finding that stopped training, if one did.
-        self.stopped_by: Finding | None = None
-        #: The epoch at whose end training was told to stop.
-        self.stopped_epoch: int | None = None
-
     def on_train_begin(self, logs=None) -> None:
         # One fit is one run: a second fit with the same callback starts a new analysis.
-        self.diagnosis = self.stopped_by = self.stopped_epoch = None
-        self.live = LiveAnalysis(
-            self.server,
-            hints=self._hints(),
-            stop_on=self.stop_on,
-            on_finding=self.on_finding,
-            run_name=self.run_name,
-            **self._live_options,
-        )
+        self.begin_run(self._derived_hints())
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        self.live.record(epoch, logs or {})
-        if self.live.should_stop and self.stopped_by is None:
-            self.stopped_by, self.stopped_epoch = self.live.stop_reason, epoch
+        if self.end_epoch(epoch, logs or {}):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None) -> None:
-        self.diagnosis = self.live.finish()
+        self.end_run()
 
-    def _hints(self) -> Hints | None:
-        """The user's hints, completed with what the model and ``fit`` say about the run."""
+    def _derived_hints(self) -> dict[str, Any]:
+        """What the model and ``fit`` say about the run."""
         derived: dict[str, Any] = {"planned_epochs": (self.params or {}).get("epochs")}
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None:
@@ -106,4 +59,4 @@ class DiagnosisCallback(keras.callbacks.Callback):
             derived.update(scalar_metrics({"learning_rate": optimizer.learning_rate}))
         loss = getattr(self.model, "loss", None)
         derived["loss"] = loss if isinstance(loss, str) else getattr(loss, "name", None)
-        return complete_hints(self.hints, derived)
+        return derived

@@ -19,82 +19,37 @@ CPU build of torch first if you do not want the CUDA one).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import lightning.pytorch as pl
 
-from analyzer.model import Hints
-from analyzer.model.findings import Code, Diagnosis, Finding
-from analyzer_client.live import (
-    LiveAnalysis,
-    as_codes,
-    as_hints,
-    check_options,
-    complete_hints,
-    scalar_metrics,
-)
+from analyzer_client.live import CallbackCore, scalar_metrics
 
 
-class DiagnosisCallback(pl.Callback):
+class DiagnosisCallback(CallbackCore, pl.Callback):
     """Streams each epoch's metrics to the analyzer and leaves the final :attr:`diagnosis`.
 
-    Arguments as for :class:`analyzer_client.keras.DiagnosisCallback`; what the trainer knows
-    (``max_epochs``, the first optimizer and its learning rate) completes the ``hints``.
-    Epochs are numbered as ``trainer.current_epoch`` (from 0), as Lightning's CSV logger does.
+    Arguments and results as for :class:`analyzer_client.keras.DiagnosisCallback`; what the
+    trainer knows (``max_epochs``, the first optimizer and its learning rate) completes the
+    ``hints``. Epochs are numbered as ``trainer.current_epoch`` (from 0), as Lightning's CSV
+    logger does.
     """
 
-    def __init__(
-        self,
-        server: Any = None,
-        *,
-        hints: Hints | Mapping[str, Any] | None = None,
-        stop_on: Iterable[Code | str] = (),
-        on_finding: Callable[[Finding], object] | None = None,
-        run_name: str | None = None,
-        **live_options: Any,
-    ) -> None:
-        super().__init__()
-        self.server = server
-        self.hints = as_hints(hints)
-        self.stop_on = as_codes(stop_on)
-        self.on_finding = on_finding
-        self.run_name = run_name
-        self._live_options = check_options(live_options)
-        #: The analysis of the current (or last) ``fit``.
-        self.live: LiveAnalysis | None = None
-        #: The final diagnosis, after ``fit`` returned.
-        self.diagnosis: Diagnosis | None = None
-        #: The finding that stopped training, if one did.
-        self.stopped_by: Finding | None = None
-        #: The epoch at whose end training was told to stop.
-        self.stopped_epoch: int | None = None
-
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.diagnosis = self.stopped_by = self.stopped_epoch = None
         self.live = None
-        if not trainer.is_global_zero:
-            return
-        self.live = LiveAnalysis(
-            self.server,
-            hints=self._hints(trainer),
-            stop_on=self.stop_on,
-            on_finding=self.on_finding,
-            run_name=self.run_name,
-            **self._live_options,
-        )
+        if trainer.is_global_zero:
+            self.begin_run(self._derived_hints(trainer))
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.live is None or trainer.sanity_checking:
             return
-        self.live.record(trainer.current_epoch, epoch_metrics(trainer.callback_metrics))
-        if self.live.should_stop and self.stopped_by is None:
-            self.stopped_by, self.stopped_epoch = self.live.stop_reason, trainer.current_epoch
+        if self.end_epoch(trainer.current_epoch, epoch_metrics(trainer.callback_metrics)):
             trainer.should_stop = True
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.live is not None:
-            self.diagnosis = self.live.finish()
+            self.end_run()
 
     def on_exception(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
@@ -102,8 +57,9 @@ class DiagnosisCallback(pl.Callback):
         if self.live is not None:  # the run failed for its own reasons: no final diagnosis
             self.live.close()
 
-    def _hints(self, trainer: pl.Trainer) -> Hints | None:
-        """The user's hints, completed with what the trainer says about the run."""
+    @staticmethod
+    def _derived_hints(trainer: pl.Trainer) -> dict[str, Any]:
+        """What the trainer says about the run."""
         derived: dict[str, Any] = {}
         if trainer.max_epochs is not None and trainer.max_epochs > 0:
             derived["planned_epochs"] = trainer.max_epochs
@@ -112,7 +68,7 @@ class DiagnosisCallback(pl.Callback):
             derived["optimizer"] = type(optimizers[0]).__name__.lower()
             groups = getattr(optimizers[0], "param_groups", None) or [{}]
             derived.update(scalar_metrics({"learning_rate": groups[0].get("lr")}))
-        return complete_hints(self.hints, derived)
+        return derived
 
 
 def epoch_metrics(callback_metrics: Mapping[str, Any]) -> dict[str, float]:

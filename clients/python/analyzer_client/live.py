@@ -181,13 +181,6 @@ def as_codes(codes: Iterable[Code | str]) -> frozenset[Code]:
     return frozenset(result)
 
 
-def check_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Keyword options of :class:`LiveAnalysis` handed through a callback, checked when the
-    callback is made (TypeError for an unknown name) rather than when training starts."""
-    inspect.signature(LiveAnalysis).bind(None, **options)
-    return dict(options)
-
-
 def scalar_metrics(values: Mapping[str, Any]) -> dict[str, float]:
     """The entries that are numbers (Python, NumPy or 0-d tensors), as floats; NaN and
     infinities are kept (they are the evidence of a diverged run), anything else is left out."""
@@ -363,6 +356,66 @@ class LiveAnalysis:
         if updates:
             with self._lock:
                 self._inbox.extend(updates)
+
+
+class CallbackCore:
+    """What the Keras and Lightning callbacks share: their arguments, one :class:`LiveAnalysis`
+    per ``fit``, and the outcome (:attr:`diagnosis`, :attr:`stopped_by`, :attr:`stopped_epoch`).
+
+    ``server``, ``hints``, ``stop_on``, ``on_finding`` and ``run_name`` are those of
+    :class:`LiveAnalysis`, and so are the other keywords (``report_severity``,
+    ``finish_timeout``, ``backoff``); everything is checked here, when the callback is made.
+    """
+
+    def __init__(
+        self,
+        server: Any = None,
+        *,
+        hints: Hints | Mapping[str, Any] | None = None,
+        stop_on: Iterable[Code | str] = (),
+        on_finding: Callable[[Finding], object] | None = None,
+        run_name: str | None = None,
+        **live_options: Any,
+    ) -> None:
+        super().__init__()  # the framework's Callback, next in the callback class' MRO
+        self.server = server
+        self.hints = as_hints(hints)
+        self.stop_on = as_codes(stop_on)
+        self.on_finding = on_finding
+        self.run_name = run_name
+        inspect.signature(LiveAnalysis).bind(None, **live_options)  # TypeError on a typo
+        self._live_options = live_options
+        #: The analysis of the current (or last) ``fit``.
+        self.live: LiveAnalysis | None = None
+        #: The final diagnosis, after ``fit`` returned.
+        self.diagnosis: Diagnosis | None = None
+        #: The finding that stopped training, if one did.
+        self.stopped_by: Finding | None = None
+        #: The epoch at whose end training was told to stop.
+        self.stopped_epoch: int | None = None
+
+    def begin_run(self, derived_hints: Mapping[str, Any]) -> None:
+        """A new run (one ``fit``): ``derived_hints`` are what the framework knows about it."""
+        self.diagnosis = self.stopped_by = self.stopped_epoch = None
+        self.live = LiveAnalysis(
+            self.server,
+            hints=complete_hints(self.hints, derived_hints),
+            stop_on=self.stop_on,
+            on_finding=self.on_finding,
+            run_name=self.run_name,
+            **self._live_options,
+        )
+
+    def end_epoch(self, epoch: int, metrics: Mapping[str, Any]) -> bool:
+        """Record an epoch; True when training should stop now (the first time only)."""
+        self.live.record(epoch, metrics)
+        if self.live.should_stop and self.stopped_by is None:
+            self.stopped_by, self.stopped_epoch = self.live.stop_reason, epoch
+            return True
+        return False
+
+    def end_run(self) -> None:
+        self.diagnosis = self.live.finish()
 
 
 class _Worker(threading.Thread):
