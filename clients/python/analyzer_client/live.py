@@ -465,17 +465,21 @@ class _Worker(threading.Thread):
             return None
 
     def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                message = self._wakeups.get(timeout=self._idle_timeout())
-            except queue.Empty:
-                message = None
-            if isinstance(message, tuple) and message[0] is _FINISH:
-                self._result.put(self._final(deadline=message[1]))
-                return
-            if not self._stop.is_set():
-                self._pump()
-        self._drop_stream()
+        try:
+            while not self._stop.is_set():
+                try:
+                    message = self._wakeups.get(timeout=self._idle_timeout())
+                except queue.Empty:
+                    message = None
+                if isinstance(message, tuple) and message[0] is _FINISH:
+                    self._result.put(self._final(deadline=message[1]))
+                    return
+                if not self._stop.is_set():
+                    self._pump()
+        finally:
+            self._drop_stream()  # a finished stream ignores the cancel
+            if self._client is not None and self._client is not self._server:
+                self._client.close()  # the channel this worker made for a target string
 
     def _idle_timeout(self) -> float | None:
         """Sleep until new epochs arrive, or until the next reconnection attempt when epochs
