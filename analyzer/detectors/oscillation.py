@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import norm
 
 from analyzer.detectors.base import (
     DetectorSpec,
@@ -16,6 +15,7 @@ from analyzer.detectors.base import (
 )
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.distributions import normal_sf
 from analyzer.stats.shape import noise_scale
 
 SPEC = DetectorSpec(
@@ -43,7 +43,7 @@ def turning_points(y: np.ndarray) -> tuple[int, float, float]:
     count = int(np.count_nonzero(d[:-1] * d[1:] < 0))
     mean, var = 2 * (n - 2) / 3, (16 * n - 29) / 90
     z = (count - mean) / math.sqrt(var)
-    return count, z, float(norm.sf(z))
+    return count, z, normal_sf(z)
 
 
 def detect(ctx: RunContext) -> list[Finding]:

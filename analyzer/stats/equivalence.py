@@ -38,8 +38,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _stats
 
+from analyzer.stats.distributions import StudentT
 from analyzer.stats.paired import autocorrected_mean, is_constant
 
 DEFAULT_LOG_MARGIN = math.log(1.1)
@@ -154,7 +154,7 @@ def tost(
     est = autocorrected_mean(d, autocorrelation=autocorrelation)
     if est.n_eff < 2.0:
         return insufficient("fewer than 2 effective observations", est.n_eff)
-    dist = _stats.t(est.df)
+    dist = StudentT(est.df)
     t_lower = (est.mean + margin) / est.se
     t_upper = (est.mean - margin) / est.se
     p_lower = float(dist.sf(t_lower))

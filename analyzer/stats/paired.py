@@ -25,6 +25,7 @@ import numpy as np
 from scipy import stats as _stats
 
 from analyzer.stats.autocorr import effective_sample_size
+from analyzer.stats.distributions import StudentT
 
 #: Exact Hodges-Lehmann (all n(n+1)/2 Walsh averages) up to this many differences; beyond it,
 #: the estimate uses this many evenly spaced order statistics, keeping memory bounded.
@@ -208,7 +209,7 @@ def paired_t(
     if est.n_eff < 2.0:
         return insufficient("fewer than 2 effective observations", est.n_eff)
     t = est.mean / est.se
-    dist = _stats.t(est.df)
+    dist = StudentT(est.df)
     if alternative == "two-sided":
         p = 2.0 * float(dist.sf(abs(t)))
         half = float(dist.ppf(0.5 + confidence / 2.0)) * est.se

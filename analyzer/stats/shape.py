@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage, optimize, signal
-from scipy import stats as _stats
 
 from analyzer.stats.autocorr import effective_sample_size
+from analyzer.stats.distributions import StudentT
 
 _MAD_TO_SIGMA = 1.482602218505602  # 1 / Phi^-1(3/4)
 MIN_FIT_POINTS = 8
@@ -248,6 +248,28 @@ def _grid_start(basis, grid, y):
     return a, b, g
 
 
+_MIN_RATE = 1e-3  # lower bound of the time-scale parameter of both models
+
+
+def _curve_fit(model, jac, u, y, p0, upper):
+    """``curve_fit`` of ``a + b * basis(u; p)`` with ``_MIN_RATE <= p <= upper``.
+
+    Levenberg-Marquardt (MINPACK, in C) first: from the grid's start it converges in a few
+    iterations, several times faster than the bounded trust-region method, whose per-iteration
+    Python cost dominated a short run's diagnosis. Only when it fails or ends outside the
+    bounds is the bounded method run; inside them both find the same least-squares optimum."""
+    try:
+        popt, pcov = optimize.curve_fit(model, u, y, p0=p0, jac=jac, method="lm", maxfev=5000)
+        if _MIN_RATE <= popt[2] <= upper:
+            return popt, pcov
+    except (RuntimeError, optimize.OptimizeWarning, np.linalg.LinAlgError):
+        pass
+    return optimize.curve_fit(
+        model, u, y, p0=p0, jac=jac, maxfev=5000,
+        bounds=([-np.inf, -np.inf, _MIN_RATE], [np.inf, np.inf, upper]),
+    )  # fmt: skip
+
+
 def _fit_one(name, s, y, span, steps_unit):
     """Fit one model on rescaled time ``s`` (0..1 for exponential); returns params in the
     caller's time units, their covariance, and the RSS, or a failure reason."""
@@ -258,10 +280,7 @@ def _fit_one(name, s, y, span, steps_unit):
                 u = s / span
                 grid = np.geomspace(0.01, 10.0, 40)
                 a0, b0, k0 = _grid_start(lambda k: np.exp(-u / k), grid, y)
-                popt, pcov = optimize.curve_fit(
-                    _exp_model, u, y, p0=(a0, b0, k0), jac=_exp_jac,
-                    bounds=([-np.inf, -np.inf, 1e-3], [np.inf, np.inf, 100.0]), maxfev=5000,
-                )  # fmt: skip
+                popt, pcov = _curve_fit(_exp_model, _exp_jac, u, y, (a0, b0, k0), 100.0)
                 # back to caller's time units: tau = k * span
                 jac = np.diag([1.0, 1.0, span])
                 popt = popt * np.array([1.0, 1.0, span])
@@ -270,10 +289,7 @@ def _fit_one(name, s, y, span, steps_unit):
                 u = s / steps_unit
                 grid = np.geomspace(0.02, 5.0, 40)
                 a0, b0, c0 = _grid_start(lambda c: np.power(u + 1.0, -c), grid, y)
-                popt, pcov = optimize.curve_fit(
-                    _power_model, u, y, p0=(a0, b0, c0), jac=_power_jac,
-                    bounds=([-np.inf, -np.inf, 1e-3], [np.inf, np.inf, 20.0]), maxfev=5000,
-                )  # fmt: skip
+                popt, pcov = _curve_fit(_power_model, _power_jac, u, y, (a0, b0, c0), 20.0)
         except (RuntimeError, ValueError, optimize.OptimizeWarning, np.linalg.LinAlgError) as e:
             return None, f"{name} fit failed: {e}"
     if not (np.all(np.isfinite(popt)) and np.all(np.isfinite(pcov))):
@@ -364,7 +380,7 @@ def fit_convergence(
         tau = math.nan
     remaining = b * g
     remaining_se = float(math.sqrt(max(float(grad @ pcov @ grad), 0.0)))
-    q = float(_stats.t.ppf(0.5 + confidence / 2.0, n - 3))
+    q = StudentT(n - 3).ppf(0.5 + confidence / 2.0)
     fitted_last = a + remaining
     return ConvergenceFit(
         model=name,

@@ -78,12 +78,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 # The C merge count behind scipy.stats.kendalltau. Called directly because kendalltau around it
 # sorts twice more and computes a p-value: 3x the cost of one count (see the module docstring).
 from scipy.stats._stats import _kendall_dis
 
+from analyzer.stats.distributions import normal_ppf
 from analyzer.stats.results import TOO_FEW, ConfidenceInterval, StatResult, finite_points
 
 EXACT_MAX_N = 4000
@@ -295,7 +295,7 @@ class PairwiseSlopes:
 
     def interval(self, var_s: float, alpha: float) -> tuple[float, float]:
         """The rank-based ``1 - alpha`` limits for Mann-Kendall variance ``var_s``."""
-        c = float(norm.ppf(1.0 - alpha / 2.0)) * math.sqrt(max(var_s, 0.0))
+        c = normal_ppf(1.0 - alpha / 2.0) * math.sqrt(max(var_s, 0.0))
         n_pairs = self.pairs
         low_rank = min(max(int(np.round((n_pairs - c) / 2.0)), 1), n_pairs)
         high_rank = min(max(int(np.round((n_pairs + c) / 2.0)) + 1, 1), n_pairs)
@@ -323,7 +323,7 @@ class PairwiseSlopes:
     @staticmethod
     def _tolerance(var_s: float, alpha: float) -> float:
         """``RANK_PRECISION`` times the half-width, in ranks, of the ``1 - alpha`` interval."""
-        half_width = 0.5 * float(norm.ppf(1.0 - alpha / 2.0)) * math.sqrt(max(var_s, 0.0))
+        half_width = 0.5 * normal_ppf(1.0 - alpha / 2.0) * math.sqrt(max(var_s, 0.0))
         return RANK_PRECISION * half_width
 
     def _locate(self, rank: float, tolerance: float, side: str) -> _Probe:

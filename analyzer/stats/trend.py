@@ -24,8 +24,8 @@ Variants (the first four as in pymannkendall 1.4.3; the tests cross-check them t
   lag-1 autoregression, add the trend back and test the n-1 whitened points.
 
 ``lag`` limits the lags used by ``hamed_rao`` and ``yue_wang`` (default: all, n-1, as in
-pymannkendall). The p-values use ``norm.sf``, so they stay accurate far below the 1e-16 where
-pymannkendall's ``1 - cdf`` becomes 0.
+pymannkendall). The p-values use the normal upper tail (``ndtr(-z)``), so they stay accurate
+far below the 1e-16 where pymannkendall's ``1 - cdf`` becomes 0.
 
 **Which variant detectors should use: ``hamed_rao_ar1`` (``DEFAULT_METHOD``).** Loss curves are
 strongly autocorrelated, and the original test then calls noise a trend. Measured false-positive
@@ -64,9 +64,9 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.stats import norm
 
 from analyzer.stats.autocorr import acf
+from analyzer.stats.distributions import normal_cdf, normal_ppf, normal_sf
 from analyzer.stats.results import ALL_EQUAL, TOO_FEW, FinitePoints, StatResult, finite_points
 from analyzer.stats.slope import (
     EXACT_MAX_N,
@@ -211,10 +211,10 @@ def _result(
         var_s_iid=score.var_s,
         variance_factor=factor,
         z=z,
-        # norm.sf keeps its precision in the tail, where 1 - cdf underflows to 0 below ~1e-16.
-        p=float(min(1.0, 2.0 * norm.sf(abs(z)))),
-        p_increasing=float(norm.sf(z)),
-        p_decreasing=float(norm.cdf(z)),
+        # normal_sf keeps its precision in the tail, where 1 - cdf underflows to 0 below ~1e-16.
+        p=float(min(1.0, 2.0 * normal_sf(abs(z)))),
+        p_increasing=normal_sf(z),
+        p_decreasing=normal_cdf(z),
         tau=score.tau,
         tau_b=score.tau_b,
         alpha=alpha,
@@ -309,7 +309,7 @@ def hamed_rao_test(
     max_lag = _max_lag(lag, n)
     r = acf(ranks, max_lag)[1:]
     k = np.arange(1, max_lag + 1, dtype=np.float64)
-    bound = float(norm.ppf(1.0 - alpha / 2.0)) / math.sqrt(n)
+    bound = normal_ppf(1.0 - alpha / 2.0) / math.sqrt(n)
     significant = (r > bound) | (r < -bound)
     weights = (n - k) * (n - k - 1) * (n - k - 2)
     factor = 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(

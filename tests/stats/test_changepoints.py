@@ -7,6 +7,7 @@ import pytest
 import ruptures as rpt
 from ruptures.base import BaseCost
 
+from analyzer.stats import changepoints
 from analyzer.stats.changepoints import SegmentRSS, change_points, pelt
 from analyzer.stats.shape import noise_scale
 
@@ -161,6 +162,9 @@ def test_pelt_gives_the_same_breakpoints_as_ruptures(seed):
     pen = float(rng.choice([0.2, 1.0, 3.0, 10.0])) * sigma**2 * np.log(n)
     ours = pelt(SegmentRSS(kind).fit(y), n, min_size, pen)
     assert ours == _ruptures_ends(y, kind, min_size, pen)
+    with pytest.MonkeyPatch.context() as m:  # the same search costing one end at a time
+        m.setattr(changepoints, "TABLE_MAX_N", 0)
+        assert pelt(SegmentRSS(kind).fit(y), n, min_size, pen) == ours
     sizes = np.diff([0, *ours, n])
     assert sizes.min() >= max(min_size, SegmentRSS(kind).min_size)
 

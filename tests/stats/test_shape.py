@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize
 
 from analyzer.stats import shape
 from analyzer.stats.shape import (
@@ -194,19 +195,26 @@ def _seeded_curve(seed):
     return y + rng.normal(0, rng.choice([0.005, 0.02, 0.05]), n)
 
 
+def _bounded_trust_region_fit(model, jac, u, y, p0, upper):
+    """The previous optimizer: scipy's bounded trust-region method only."""
+    bounds = ([-np.inf, -np.inf, 1e-3], [np.inf, np.inf, upper])
+    return optimize.curve_fit(model, u, y, p0=p0, jac=jac, bounds=bounds, maxfev=5000)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_fit_equals_the_previous_implementation(monkeypatch, seed):
-    """The vectorized, zoomed grid start and the analytic Jacobians change the path to the
-    optimum, not the optimum: compare with the previous path (lstsq grid, finite-difference
-    Jacobians). Parameters differ by the optimizer's tolerance, far below their standard error
-    (a tolerance in units of it also covers the ill-determined fits, whose parameters wander
-    along a flat valley)."""
+    """The vectorized, zoomed grid start, the analytic Jacobians and Levenberg-Marquardt change
+    the path to the optimum, not the optimum: compare with the previous path (lstsq grid,
+    finite-difference Jacobians, bounded trust-region method). Parameters differ by the
+    optimizer's tolerance, far below their standard error (a tolerance in units of it also
+    covers the ill-determined fits, whose parameters wander along a flat valley)."""
     y = _seeded_curve(seed)
     new = fit_convergence(y)
     with monkeypatch.context() as m:
         m.setattr(shape, "_grid_start", lambda *a: _lstsq_grid_start(*a)[1:])
         m.setattr(shape, "_exp_jac", "2-point")
         m.setattr(shape, "_power_jac", "2-point")
+        m.setattr(shape, "_curve_fit", _bounded_trust_region_fit)
         old = fit_convergence(y)
     assert new.ok and old.ok and new.model == old.model
     for name in old.aic:
@@ -219,3 +227,20 @@ def test_fit_equals_the_previous_implementation(monkeypatch, seed):
     assert new.inflation == pytest.approx(old.inflation, rel=1e-3)
     np.testing.assert_allclose(new.stderr, old.stderr, rtol=1e-2)
     assert new.remaining_se == pytest.approx(old.remaining_se, rel=1e-2)
+
+
+def test_curve_fit_falls_back_to_the_bounded_method_outside_the_bounds():
+    """A straight decline has its exponential time scale at infinity: Levenberg-Marquardt
+    leaves the allowed range, and the bounded method's answer (on the bound) is returned."""
+    u = np.linspace(0.0, 1.0, 60)
+    y = 1.0 - 0.3 * u + np.random.default_rng(0).normal(0, 1e-3, u.size)
+    unbounded, _ = optimize.curve_fit(
+        shape._exp_model, u, y, p0=(1.0, 1.0, 50.0), jac=shape._exp_jac, method="lm"
+    )
+    assert not 1e-3 <= unbounded[2] <= 100.0
+    popt, _ = shape._curve_fit(shape._exp_model, shape._exp_jac, u, y, (1.0, 1.0, 50.0), 100.0)
+    expected, _ = _bounded_trust_region_fit(
+        shape._exp_model, shape._exp_jac, u, y, (1.0, 1.0, 50.0), 100.0
+    )
+    assert popt[2] <= 100.0
+    np.testing.assert_allclose(popt, expected)
