@@ -36,9 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def add(flag, help, type=str, default=None, **kw):
+        if default is not None:  # the effective default: the environment's value if set
+            help += " (default: %(default)s)"
         p.add_argument(flag, type=type, default=_env(flag.lstrip("-"), default), help=help, **kw)
 
-    add("--address", f"host:port to listen on (default {DEFAULT_ADDRESS})", default=DEFAULT_ADDRESS)
+    add("--address", "host:port to listen on", default=DEFAULT_ADDRESS)
     add("--workers", "server processes sharing the port (SO_REUSEPORT)", type=int, default=1)
     add("--tls-cert", "PEM server certificate (turns TLS on, with --tls-key)")
     add("--tls-key", "PEM private key of the server certificate")
@@ -54,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-concurrent", "analyses admitted at once per worker; more are shed",
         type=int, default=_LIMITS.max_concurrent)  # fmt: skip
     add("--max-streams", "open streams per worker", type=int, default=_LIMITS.max_streams)
-    add("--log-level", "debug, info, warning or error", default="info")
+    add("--log-level", "how much to log", default="info",
+        choices=("debug", "info", "warning", "error"))  # fmt: skip
     return p
 
 

@@ -138,3 +138,16 @@ def test_metrics_endpoint_counts_calls_latency_and_streams():
     assert re.search(
         r'analyzer_grpc_request_duration_seconds_count\{method="[^"]*ListDetectors"\} 3.0', body
     )
+
+
+def test_help_shows_effective_defaults_and_refuses_unknown_log_levels(monkeypatch, capsys):
+    """The environment sets a flag's default, and --help shows the value in effect."""
+    from analyzer.service.main import build_parser
+
+    monkeypatch.setenv("ANALYZER_GRACE", "3")
+    parser = build_parser()
+    assert parser.parse_args([]).grace == 3.0
+    assert "(default: 3)" in " ".join(parser.format_help().split())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--log-level", "loud"])
+    assert "invalid choice: 'loud'" in capsys.readouterr().err
