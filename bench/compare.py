@@ -1,7 +1,7 @@
 """Benchmark of ``analyzer.compare``: speed on a sweep, and quality on pairs with known answers.
 
 Speed: 1,000 synthetic runs of 100 epochs (``analyzer.testing.synthetic`` healthy and
-not-converged families) compared at once, median over repeats, against a plain ``diagnose``
+overfitting families) compared at once, median over repeats, against a plain ``diagnose``
 of the same runs in the same process (the floor: a comparison includes every run's diagnosis).
 With many runs, ``compare`` tests each run against the best and its neighbour in the ranking
 (``2k - 3`` tests), not all ``k(k-1)/2`` pairs.
@@ -10,7 +10,7 @@ Quality: pairs from ``analyzer.testing.synthetic_pairs`` at three noise levels: 
 pairs, how often a difference is claimed (must stay at or below alpha); on ``better`` pairs, how
 often it is found; on ``slower`` pairs, how often b is said to reach the target later.
 
-    .venv/bin/python bench/compare.py [--runs 1000] [--repeats 3] [--pairs 200]
+    .venv/bin/python bench/compare.py [--runs 1000] [--repeats 3] [--pairs 200] [--only speed]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ ALPHA = 0.05
 
 
 def sweep(n: int, length: int) -> list:
-    families = ("healthy", "not_converged")
+    families = ("healthy", "overfitting")  # a sweep: every run logs val_loss
     return [case(families[i % 2], seed=i, length=length).log for i in range(n)]
 
 
@@ -89,9 +89,12 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--only", choices=("speed", "quality"), help="run one part only")
     args = parser.parse_args()
-    speed(args.runs, args.length, args.repeats)
-    quality(args.pairs)
+    if args.only != "quality":
+        speed(args.runs, args.length, args.repeats)
+    if args.only != "speed":
+        quality(args.pairs)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _stats
+from scipy import special
 
 from analyzer.compare.model import Estimate, Measures
 from analyzer.detectors.context import Curve
@@ -95,7 +95,7 @@ def smoothed(x: np.ndarray, y: np.ndarray, granularity: str) -> Smoothed:
 def _interval(value: float, se: float, df: float, at: float, method: str) -> Estimate:
     if not (math.isfinite(se) and math.isfinite(df) and df > 0):
         return Estimate(value=value, se=se, df=df, at=at, method=method)
-    q = float(_stats.t.ppf(0.975, df))
+    q = float(special.stdtrit(df, 0.975))  # t quantile (scipy.stats' t costs ~0.3 ms a call)
     return Estimate(value, se, df, value - q * se, value + q * se, at, method)
 
 
