@@ -52,7 +52,8 @@ A file named like a command is read as ./explain or ./compare. NO_COLOR turns co
 """
 
 
-def _flag(name: str) -> str:
+def flag_for(name: str) -> str:
+    """The command-line flag of a field name: ``num_classes`` -> ``--num-classes``."""
     return "--" + name.replace("_", "-")
 
 
@@ -63,7 +64,9 @@ def _enum_in(annotation: object) -> type[enum.Enum] | None:
     return None
 
 
-def _add_hint_flags(parser: argparse.ArgumentParser) -> None:
+def add_hint_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`~analyzer.model.hints.Hints` field (``--num-classes``, aliases from
+    ``HINT_ALIASES``), stored as ``hint_<field>``; shared by every command that takes hints."""
     group = parser.add_argument_group(
         "hints", "facts about the run that sharpen the verdicts (all optional)"
     )
@@ -73,7 +76,7 @@ def _add_hint_flags(parser: argparse.ArgumentParser) -> None:
         if choices is not None:
             help_text += f" ({', '.join(c.value for c in choices)}; common aliases accepted)"
         group.add_argument(
-            _flag(name),
+            flag_for(name),
             *HINT_ALIASES.get(name, ()),
             dest=f"hint_{name}",
             metavar=name.split("_")[-1].upper(),
@@ -164,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _add_hint_flags(parser)
+    add_hint_flags(parser)
     return parser
 
 
@@ -192,7 +195,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         args.hints = Hints(**values)
     except pydantic.ValidationError as exc:
         problem = exc.errors()[0]
-        parser.error(f"{_flag(str(problem['loc'][0]))}: {problem['msg']}")
+        parser.error(f"{flag_for(str(problem['loc'][0]))}: {problem['msg']}")
     return args
 
 

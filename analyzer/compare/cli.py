@@ -16,7 +16,7 @@ import traceback
 
 import pydantic
 
-from analyzer.cli.options import OUTPUTS, PROG, _add_hint_flags, _flag
+from analyzer.cli.options import OUTPUTS, PROG, add_hint_flags, flag_for
 from analyzer.cli.runner import Progress
 from analyzer.compare.align import MODES
 from analyzer.compare.api import DEFAULT_MARGIN, compare_profiles, profile_runs
@@ -65,7 +65,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     out.add_argument("-o", "--output", choices=OUTPUTS, default="text", help="report format")
     out.add_argument("--plot", metavar="OUT.png", help="overlay the runs' curves in a picture")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    _add_hint_flags(parser)
+    add_hint_flags(parser)
 
 
 def _hints(args: argparse.Namespace) -> Hints:
@@ -78,7 +78,7 @@ def _hints(args: argparse.Namespace) -> Hints:
         return Hints(**values)
     except pydantic.ValidationError as exc:
         problem = exc.errors()[0]
-        raise InputError(f"{_flag(str(problem['loc'][0]))}: {problem['msg']}") from None
+        raise InputError(f"{flag_for(str(problem['loc'][0]))}: {problem['msg']}") from None
 
 
 def _render(comparison, output: str) -> str:

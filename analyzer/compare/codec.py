@@ -19,7 +19,7 @@ from typing import Any
 
 from analyzer.compare import model
 from analyzer.model.findings import Diagnosis
-from analyzer.render.json import _float, _number, diagnosis_from_dict, diagnosis_to_dict
+from analyzer.render.json import diagnosis_from_dict, diagnosis_to_dict, json_float, json_number
 
 
 def _encode(value: Any) -> Any:
@@ -30,7 +30,7 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, float):
-        return _number(value)
+        return json_number(value)
     if isinstance(value, tuple | list):
         return [_encode(v) for v in value]
     return value
@@ -56,7 +56,7 @@ def _decode(kind: Any, value: Any) -> Any:
         (inner,) = [a for a in typing.get_args(kind) if a is not type(None)]
         return _decode(inner, value)
     if kind is float:
-        return _float(value)
+        return json_float(value)
     if isinstance(kind, type) and issubclass(kind, Enum):
         return kind(value)
     return kind(value)

@@ -39,7 +39,9 @@ SCHEMA_VERSION = 1
 _INFINITIES = {"Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _number(value: float | None) -> float | str | None:
+def json_number(value: float | None) -> float | str | None:
+    """A number as JSON spells it: NaN and None are ``null`` (unknown), infinities the strings
+    ``"Infinity"`` / ``"-Infinity"`` (protobuf's JSON mapping; JSON itself has no inf)."""
     if value is None or math.isnan(value):
         return None
     if math.isinf(value):
@@ -47,25 +49,26 @@ def _number(value: float | None) -> float | str | None:
     return float(value)
 
 
-def _float(value: Any) -> float:
-    """A required number: null is NaN (unknown)."""
+def json_float(value: Any) -> float:
+    """The inverse of :func:`json_number` for a required number: ``null`` is NaN (unknown),
+    ``"Infinity"`` / ``"-Infinity"`` are infinities."""
     if value is None:
         return math.nan
     return _INFINITIES[value] if isinstance(value, str) else float(value)
 
 
 def _optional(value: Any) -> float | None:
-    return None if value is None else _float(value)
+    return None if value is None else json_float(value)
 
 
 def evidence_to_dict(e: Evidence) -> dict[str, Any]:
     return {
         "name": e.name,
-        "value": _number(e.value),
+        "value": json_number(e.value),
         "description": e.description,
         "test": e.test,
-        "p_value": _number(e.p_value),
-        "threshold": _number(e.threshold),
+        "p_value": json_number(e.p_value),
+        "threshold": json_number(e.threshold),
         "comparison": e.comparison,
         "unit": e.unit,
         "threshold_on": e.threshold_on,
@@ -77,14 +80,14 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "code": str(f.code),
         "title": f.title,
         "severity": f.severity.label,
-        "confidence": _number(f.confidence),
+        "confidence": json_number(f.confidence),
         "summary": f.summary,
         "explanation": f.explanation,
         "recommendations": list(f.recommendations),
         "evidence": [evidence_to_dict(e) for e in f.evidence],
         "series": list(f.series),
-        "start": _number(f.start),
-        "end": _number(f.end),
+        "start": json_number(f.start),
+        "end": json_number(f.end),
         "granularity": f.granularity,
     }
 
@@ -93,7 +96,7 @@ def summary_to_dict(s: Summary) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fld in dataclasses.fields(Summary):
         value = getattr(s, fld.name)
-        out[fld.name] = _number(value) if isinstance(value, float) else value
+        out[fld.name] = json_number(value) if isinstance(value, float) else value
     return out
 
 
@@ -114,7 +117,7 @@ def diagnosis_to_dict(d: Diagnosis) -> dict[str, Any]:
 def _evidence(obj: Mapping[str, Any]) -> Evidence:
     return Evidence(
         name=obj["name"],
-        value=_float(obj["value"]),
+        value=json_float(obj["value"]),
         description=obj.get("description", ""),
         test=obj.get("test"),
         p_value=_optional(obj.get("p_value")),
@@ -130,7 +133,7 @@ def _finding(obj: Mapping[str, Any]) -> Finding:
         code=Code(obj["code"]),
         title=obj["title"],
         severity=Severity[obj["severity"].upper()],
-        confidence=_float(obj["confidence"]),
+        confidence=json_float(obj["confidence"]),
         summary=obj["summary"],
         explanation=obj["explanation"],
         recommendations=tuple(obj.get("recommendations", ())),
@@ -148,7 +151,9 @@ def _summary(obj: Mapping[str, Any]) -> Summary:
         if fld.name not in obj:
             continue
         default = fld.default
-        values[fld.name] = _float(obj[fld.name]) if isinstance(default, float) else obj[fld.name]
+        values[fld.name] = (
+            json_float(obj[fld.name]) if isinstance(default, float) else obj[fld.name]
+        )
     return Summary(**values)
 
 
