@@ -2,9 +2,11 @@
 
 Both directions are exact: ``diagnosis_from_proto(diagnosis_to_proto(d)) == d`` (NaN compared
 as NaN), so a client gets back the very :class:`~analyzer.model.findings.Diagnosis` the server
-computed. Conventions (see ``proto/analyzer/api/v1/diagnosis.proto``):
+computed; likewise ``comparison_from_proto`` for an :class:`analyzer.compare.Comparison`.
+Conventions (see ``proto/analyzer/api/v1/diagnosis.proto`` and ``comparison.proto``):
 
-- codes travel as their string values; Severity and Verdict as ``SEVERITY_*`` / ``VERDICT_*``;
+- codes travel as their string values; Severity and Verdict as ``SEVERITY_*`` / ``VERDICT_*``,
+  the comparison's enums as ``COMPARISON_VERDICT_*``, ``CRITERION_*`` and ``OUTCOME_*``;
 - a domain float that may be NaN (``Summary`` numbers, ``Evidence.value``) is an
   ``optional double``, absent when NaN; a domain ``float | None`` is absent when None (a NaN
   there travels as NaN, so that it survives the round trip).
@@ -15,15 +17,21 @@ Requests are decoded into plain domain inputs (``Hints``, raw series columns) he
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from enum import Enum
 
 import numpy as np
 from pydantic import ValidationError
 
 from analyzer.api.v1 import analyzer_service_pb2 as service_pb
+from analyzer.api.v1 import comparison_pb2 as compare_pb
 from analyzer.api.v1 import diagnosis_pb2 as pb
+from analyzer.compare import model as compare_model
 from analyzer.errors import InputError
 from analyzer.model import Granularity, Split
 from analyzer.model.findings import (
@@ -206,6 +214,126 @@ def diagnosis_from_proto(message: pb.Diagnosis) -> Diagnosis:
         warnings=tuple(message.warnings),
         failures=tuple(DetectorFailure(f.detector, f.error) for f in message.failures),
     )
+
+
+# --- Comparison ----------------------------------------------------------------------------
+#
+# The Comparison messages mirror the dataclasses of analyzer.compare.model field by field, so
+# one walk over the dataclass fields translates them: a nested dataclass is its message, an enum
+# its table entry, a float NaN an absent `optional double`, None an absent optional string.
+
+
+def _enum_table(domain: type[Enum], message_enum, prefix: str) -> dict[Enum, int]:
+    return {member: message_enum.Value(prefix + member.name) for member in domain}
+
+
+_COMPARE_ENUMS_TO_PB: dict[type[Enum], dict[Enum, int]] = {
+    compare_model.Verdict: _enum_table(
+        compare_model.Verdict, compare_pb.ComparisonVerdict, "COMPARISON_VERDICT_"
+    ),
+    compare_model.Criterion: _enum_table(
+        compare_model.Criterion, compare_pb.Criterion, "CRITERION_"
+    ),
+    compare_model.Outcome: _enum_table(compare_model.Outcome, compare_pb.Outcome, "OUTCOME_"),
+}
+_COMPARE_ENUMS_FROM_PB = {
+    kind: {v: k for k, v in table.items()} for kind, table in _COMPARE_ENUMS_TO_PB.items()
+}
+_COMPARE_MESSAGES = {
+    compare_model.Comparison: compare_pb.Comparison,
+    compare_model.Alignment: compare_pb.Alignment,
+    compare_model.RunResult: compare_pb.RunResult,
+    compare_model.Measures: compare_pb.Measures,
+    compare_model.Estimate: compare_pb.Estimate,
+    compare_model.Difference: compare_pb.Difference,
+}
+
+
+def _value_to_proto(value, optional: bool):
+    if isinstance(value, Diagnosis):
+        return diagnosis_to_proto(value)
+    if isinstance(value, Enum):
+        return _COMPARE_ENUMS_TO_PB[type(value)][value]
+    if dataclasses.is_dataclass(value):
+        return _dataclass_to_proto(value)
+    if isinstance(value, tuple):
+        return [_value_to_proto(item, False) for item in value]
+    if optional and isinstance(value, float):
+        return _nan_to_absent(value)
+    return value
+
+
+def _dataclass_to_proto(obj):
+    message = _COMPARE_MESSAGES[type(obj)]
+    by_name = message.DESCRIPTOR.fields_by_name
+    return message(
+        **{
+            f.name: _value_to_proto(getattr(obj, f.name), by_name[f.name].has_presence)
+            for f in fields(obj)
+        }
+    )
+
+
+def _value_from_proto(kind, value):
+    if kind is Diagnosis:
+        return diagnosis_from_proto(value)
+    if kind in _COMPARE_MESSAGES:
+        return _dataclass_from_proto(kind, value)
+    if kind in _COMPARE_ENUMS_FROM_PB:
+        return _COMPARE_ENUMS_FROM_PB[kind][value]
+    if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        return tuple(_value_from_proto(item, v) for v in value)
+    return value
+
+
+def _dataclass_from_proto(cls, message):
+    kinds = typing.get_type_hints(cls, vars(compare_model))
+    values = {}
+    for f in fields(cls):
+        kind = kinds[f.name]
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):  # ``str | None``
+            values[f.name] = _optional(message, f.name)
+        elif kind is float and message.DESCRIPTOR.fields_by_name[f.name].has_presence:
+            values[f.name] = _absent_to_nan(message, f.name)
+        else:
+            values[f.name] = _value_from_proto(kind, getattr(message, f.name))
+    return cls(**values)
+
+
+def comparison_to_proto(comparison: compare_model.Comparison) -> compare_pb.Comparison:
+    return _dataclass_to_proto(comparison)
+
+
+def comparison_from_proto(message: compare_pb.Comparison) -> compare_model.Comparison:
+    return _dataclass_from_proto(compare_model.Comparison, message)
+
+
+def criterion_from_proto(value: int) -> compare_model.Criterion:
+    """A request's criterion; unspecified is BEST."""
+    if value == compare_pb.CRITERION_UNSPECIFIED:
+        return compare_model.Criterion.BEST
+    return _COMPARE_ENUMS_FROM_PB[compare_model.Criterion][value]
+
+
+def criterion_to_proto(criterion: compare_model.Criterion | str) -> int:
+    return _COMPARE_ENUMS_TO_PB[compare_model.Criterion][compare_model.Criterion(criterion)]
+
+
+_ALIGNMENT_FROM_PB = {
+    service_pb.ALIGNMENT_MODE_UNSPECIFIED: "common",
+    service_pb.ALIGNMENT_MODE_COMMON: "common",
+    service_pb.ALIGNMENT_MODE_FULL: "full",
+}
+
+
+def alignment_from_proto(value: int) -> str:
+    """A request's alignment mode as :func:`analyzer.compare.compare` takes it."""
+    return _ALIGNMENT_FROM_PB[value]
+
+
+def alignment_to_proto(mode: str) -> int:
+    return service_pb.AlignmentMode.Value("ALIGNMENT_MODE_" + mode.upper())
 
 
 # --- Requests ------------------------------------------------------------------------------

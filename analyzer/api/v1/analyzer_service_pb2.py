@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from analyzer.api.v1 import comparison_pb2 as analyzer_dot_api_dot_v1_dot_comparison__pb2
 from analyzer.api.v1 import diagnosis_pb2 as analyzer_dot_api_dot_v1_dot_diagnosis__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&analyzer/api/v1/analyzer_service.proto\x12\x0f\x61nalyzer.api.v1\x1a\x1f\x61nalyzer/api/v1/diagnosis.proto\"\xe7\x03\n\x05Hints\x12\x11\n\x04loss\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0bnum_classes\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\x1a\n\rbaseline_loss\x18\x03 \x01(\x01H\x02\x88\x01\x01\x12\x1c\n\x0ftarget_variance\x18\x04 \x01(\x01H\x03\x88\x01\x01\x12\x17\n\ntrain_size\x18\x05 \x01(\x03H\x04\x88\x01\x01\x12\x15\n\x08val_size\x18\x06 \x01(\x03H\x05\x88\x01\x01\x12\x1a\n\rlearning_rate\x18\x07 \x01(\x01H\x06\x88\x01\x01\x12\x16\n\toptimizer\x18\x08 \x01(\tH\x07\x88\x01\x01\x12\x17\n\nbatch_size\x18\t \x01(\x03H\x08\x88\x01\x01\x12\x1b\n\x0eplanned_epochs\x18\n \x01(\x03H\t\x88\x01\x01\x12$\n\x17\x65\x61rly_stopping_patience\x18\x0b \x01(\x03H\n\x88\x01\x01\x42\x07\n\x05_lossB\x0e\n\x0c_num_classesB\x10\n\x0e_baseline_lossB\x12\n\x10_target_varianceB\r\n\x0b_train_sizeB\x0b\n\t_val_sizeB\x10\n\x0e_learning_rateB\x0c\n\n_optimizerB\r\n\x0b_batch_sizeB\x11\n\x0f_planned_epochsB\x1a\n\x18_early_stopping_patience\"(\n\x07LogFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"\x83\x01\n\x11\x41nalyzeLogRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.analyzer.api.v1.LogFile\x12\x13\n\x06\x66ormat\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x03 \x01(\x0b\x32\x16.analyzer.api.v1.HintsB\t\n\x07_format\"C\n\x12\x41nalyzeLogResponse\x12-\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x1a.analyzer.api.v1.Diagnosis\"\x95\x01\n\nSeriesData\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12%\n\x05split\x18\x02 \x01(\x0e\x32\x16.analyzer.api.v1.Split\x12\x31\n\x0bgranularity\x18\x03 \x01(\x0e\x32\x1c.analyzer.api.v1.Granularity\x12\r\n\x05steps\x18\x04 \x03(\x01\x12\x0e\n\x06values\x18\x05 \x03(\x01\"\x8e\x01\n\x14\x41nalyzeSeriesRequest\x12+\n\x06series\x18\x01 \x03(\x0b\x32\x1b.analyzer.api.v1.SeriesData\x12\x15\n\x08run_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x03 \x01(\x0b\x32\x16.analyzer.api.v1.HintsB\x0b\n\t_run_name\"F\n\x15\x41nalyzeSeriesResponse\x12-\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x1a.analyzer.api.v1.Diagnosis\"\x8b\x01\n\x0bStreamStart\x12\x15\n\x08run_name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x02 \x01(\x0b\x32\x16.analyzer.api.v1.Hints\x12\x31\n\x0bgranularity\x18\x03 \x01(\x0e\x32\x1c.analyzer.api.v1.GranularityB\x0b\n\t_run_name\"\x84\x01\n\x0bStreamPoint\x12\x0c\n\x04step\x18\x01 \x01(\x01\x12\x38\n\x06values\x18\x02 \x03(\x0b\x32(.analyzer.api.v1.StreamPoint.ValuesEntry\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"<\n\x0cStreamPoints\x12,\n\x06points\x18\x01 \x03(\x0b\x32\x1c.analyzer.api.v1.StreamPoint\"\x7f\n\x14StreamAnalyzeRequest\x12-\n\x05start\x18\x01 \x01(\x0b\x32\x1c.analyzer.api.v1.StreamStartH\x00\x12/\n\x06points\x18\x02 \x01(\x0b\x32\x1d.analyzer.api.v1.StreamPointsH\x00\x42\x07\n\x05\x65vent\"\x81\x01\n\x15StreamAnalyzeResponse\x12-\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x1a.analyzer.api.v1.Diagnosis\x12\r\n\x05\x66inal\x18\x02 \x01(\x08\x12\x17\n\x0fpoints_received\x18\x03 \x01(\x03\x12\x11\n\tlast_step\x18\x04 \x01(\x01\"\x16\n\x14ListDetectorsRequest\"\xac\x01\n\x0c\x44\x65tectorInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12+\n\x08severity\x18\x03 \x01(\x0e\x32\x19.analyzer.api.v1.Severity\x12\x0c\n\x04what\x18\x04 \x01(\t\x12\x0b\n\x03why\x18\x05 \x01(\t\x12\x10\n\x08\x65vidence\x18\x06 \x01(\t\x12\x0e\n\x06remedy\x18\x07 \x01(\t\x12\x15\n\rsuperseded_by\x18\x08 \x03(\t\"I\n\x15ListDetectorsResponse\x12\x30\n\tdetectors\x18\x01 \x03(\x0b\x32\x1d.analyzer.api.v1.DetectorInfo*U\n\x05Split\x12\x15\n\x11SPLIT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSPLIT_TRAIN\x10\x01\x12\x14\n\x10SPLIT_VALIDATION\x10\x02\x12\x0e\n\nSPLIT_TEST\x10\x03*W\n\x0bGranularity\x12\x1b\n\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x15\n\x11GRANULARITY_EPOCH\x10\x01\x12\x14\n\x10GRANULARITY_STEP\x10\x02\x32\x8c\x03\n\x0f\x41nalyzerService\x12U\n\nAnalyzeLog\x12\".analyzer.api.v1.AnalyzeLogRequest\x1a#.analyzer.api.v1.AnalyzeLogResponse\x12^\n\rAnalyzeSeries\x12%.analyzer.api.v1.AnalyzeSeriesRequest\x1a&.analyzer.api.v1.AnalyzeSeriesResponse\x12\x62\n\rStreamAnalyze\x12%.analyzer.api.v1.StreamAnalyzeRequest\x1a&.analyzer.api.v1.StreamAnalyzeResponse(\x01\x30\x01\x12^\n\rListDetectors\x12%.analyzer.api.v1.ListDetectorsRequest\x1a&.analyzer.api.v1.ListDetectorsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&analyzer/api/v1/analyzer_service.proto\x12\x0f\x61nalyzer.api.v1\x1a analyzer/api/v1/comparison.proto\x1a\x1f\x61nalyzer/api/v1/diagnosis.proto\"\xe7\x03\n\x05Hints\x12\x11\n\x04loss\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0bnum_classes\x18\x02 \x01(\x03H\x01\x88\x01\x01\x12\x1a\n\rbaseline_loss\x18\x03 \x01(\x01H\x02\x88\x01\x01\x12\x1c\n\x0ftarget_variance\x18\x04 \x01(\x01H\x03\x88\x01\x01\x12\x17\n\ntrain_size\x18\x05 \x01(\x03H\x04\x88\x01\x01\x12\x15\n\x08val_size\x18\x06 \x01(\x03H\x05\x88\x01\x01\x12\x1a\n\rlearning_rate\x18\x07 \x01(\x01H\x06\x88\x01\x01\x12\x16\n\toptimizer\x18\x08 \x01(\tH\x07\x88\x01\x01\x12\x17\n\nbatch_size\x18\t \x01(\x03H\x08\x88\x01\x01\x12\x1b\n\x0eplanned_epochs\x18\n \x01(\x03H\t\x88\x01\x01\x12$\n\x17\x65\x61rly_stopping_patience\x18\x0b \x01(\x03H\n\x88\x01\x01\x42\x07\n\x05_lossB\x0e\n\x0c_num_classesB\x10\n\x0e_baseline_lossB\x12\n\x10_target_varianceB\r\n\x0b_train_sizeB\x0b\n\t_val_sizeB\x10\n\x0e_learning_rateB\x0c\n\n_optimizerB\r\n\x0b_batch_sizeB\x11\n\x0f_planned_epochsB\x1a\n\x18_early_stopping_patience\"(\n\x07LogFile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"\x83\x01\n\x11\x41nalyzeLogRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.analyzer.api.v1.LogFile\x12\x13\n\x06\x66ormat\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x03 \x01(\x0b\x32\x16.analyzer.api.v1.HintsB\t\n\x07_format\"C\n\x12\x41nalyzeLogResponse\x12-\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x1a.analyzer.api.v1.Diagnosis\"\x95\x01\n\nSeriesData\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12%\n\x05split\x18\x02 \x01(\x0e\x32\x16.analyzer.api.v1.Split\x12\x31\n\x0bgranularity\x18\x03 \x01(\x0e\x32\x1c.analyzer.api.v1.Granularity\x12\r\n\x05steps\x18\x04 \x03(\x01\x12\x0e\n\x06values\x18\x05 \x03(\x01\"\x8e\x01\n\x14\x41nalyzeSeriesRequest\x12+\n\x06series\x18\x01 \x03(\x0b\x32\x1b.analyzer.api.v1.SeriesData\x12\x15\n\x08run_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x03 \x01(\x0b\x32\x16.analyzer.api.v1.HintsB\x0b\n\t_run_name\"F\n\x15\x41nalyzeSeriesResponse\x12-\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x1a.analyzer.api.v1.Diagnosis\"\x8b\x01\n\x0bStreamStart\x12\x15\n\x08run_name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x02 \x01(\x0b\x32\x16.analyzer.api.v1.Hints\x12\x31\n\x0bgranularity\x18\x03 \x01(\x0e\x32\x1c.analyzer.api.v1.GranularityB\x0b\n\t_run_name\"\x84\x01\n\x0bStreamPoint\x12\x0c\n\x04step\x18\x01 \x01(\x01\x12\x38\n\x06values\x18\x02 \x03(\x0b\x32(.analyzer.api.v1.StreamPoint.ValuesEntry\x1a-\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"<\n\x0cStreamPoints\x12,\n\x06points\x18\x01 \x03(\x0b\x32\x1c.analyzer.api.v1.StreamPoint\"\x7f\n\x14StreamAnalyzeRequest\x12-\n\x05start\x18\x01 \x01(\x0b\x32\x1c.analyzer.api.v1.StreamStartH\x00\x12/\n\x06points\x18\x02 \x01(\x0b\x32\x1d.analyzer.api.v1.StreamPointsH\x00\x42\x07\n\x05\x65vent\"\x81\x01\n\x15StreamAnalyzeResponse\x12-\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x1a.analyzer.api.v1.Diagnosis\x12\r\n\x05\x66inal\x18\x02 \x01(\x08\x12\x17\n\x0fpoints_received\x18\x03 \x01(\x03\x12\x11\n\tlast_step\x18\x04 \x01(\x01\"\x16\n\x14ListDetectorsRequest\"\xac\x01\n\x0c\x44\x65tectorInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12+\n\x08severity\x18\x03 \x01(\x0e\x32\x19.analyzer.api.v1.Severity\x12\x0c\n\x04what\x18\x04 \x01(\t\x12\x0b\n\x03why\x18\x05 \x01(\t\x12\x10\n\x08\x65vidence\x18\x06 \x01(\t\x12\x0e\n\x06remedy\x18\x07 \x01(\t\x12\x15\n\rsuperseded_by\x18\x08 \x03(\t\"I\n\x15ListDetectorsResponse\x12\x30\n\tdetectors\x18\x01 \x03(\x0b\x32\x1d.analyzer.api.v1.DetectorInfo\"\xbc\x01\n\x08RunInput\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\'\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x18.analyzer.api.v1.LogFile\x12+\n\x06series\x18\x03 \x03(\x0b\x32\x1b.analyzer.api.v1.SeriesData\x12\x13\n\x06\x66ormat\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x13\n\x06source\x18\x05 \x01(\tH\x02\x88\x01\x01\x42\x07\n\x05_nameB\t\n\x07_formatB\t\n\x07_source\"\xa4\x02\n\x12\x43ompareRunsRequest\x12\'\n\x04runs\x18\x01 \x03(\x0b\x32\x19.analyzer.api.v1.RunInput\x12\x13\n\x06metric\x18\x02 \x01(\tH\x00\x88\x01\x01\x12%\n\x05hints\x18\x03 \x01(\x0b\x32\x16.analyzer.api.v1.Hints\x12-\n\tcriterion\x18\x04 \x01(\x0e\x32\x1a.analyzer.api.v1.Criterion\x12\x31\n\talignment\x18\x05 \x01(\x0e\x32\x1e.analyzer.api.v1.AlignmentMode\x12\x12\n\x05\x61lpha\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x13\n\x06margin\x18\x07 \x01(\x01H\x02\x88\x01\x01\x42\t\n\x07_metricB\x08\n\x06_alphaB\t\n\x07_margin\"F\n\x13\x43ompareRunsResponse\x12/\n\ncomparison\x18\x01 \x01(\x0b\x32\x1b.analyzer.api.v1.Comparison*U\n\x05Split\x12\x15\n\x11SPLIT_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSPLIT_TRAIN\x10\x01\x12\x14\n\x10SPLIT_VALIDATION\x10\x02\x12\x0e\n\nSPLIT_TEST\x10\x03*W\n\x0bGranularity\x12\x1b\n\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x15\n\x11GRANULARITY_EPOCH\x10\x01\x12\x14\n\x10GRANULARITY_STEP\x10\x02*c\n\rAlignmentMode\x12\x1e\n\x1a\x41LIGNMENT_MODE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x41LIGNMENT_MODE_COMMON\x10\x01\x12\x17\n\x13\x41LIGNMENT_MODE_FULL\x10\x02\x32\xe6\x03\n\x0f\x41nalyzerService\x12U\n\nAnalyzeLog\x12\".analyzer.api.v1.AnalyzeLogRequest\x1a#.analyzer.api.v1.AnalyzeLogResponse\x12^\n\rAnalyzeSeries\x12%.analyzer.api.v1.AnalyzeSeriesRequest\x1a&.analyzer.api.v1.AnalyzeSeriesResponse\x12\x62\n\rStreamAnalyze\x12%.analyzer.api.v1.StreamAnalyzeRequest\x1a&.analyzer.api.v1.StreamAnalyzeResponse(\x01\x30\x01\x12^\n\rListDetectors\x12%.analyzer.api.v1.ListDetectorsRequest\x1a&.analyzer.api.v1.ListDetectorsResponse\x12X\n\x0b\x43ompareRuns\x12#.analyzer.api.v1.CompareRunsRequest\x1a$.analyzer.api.v1.CompareRunsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,42 +35,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_STREAMPOINT_VALUESENTRY']._loaded_options = None
   _globals['_STREAMPOINT_VALUESENTRY']._serialized_options = b'8\001'
-  _globals['_SPLIT']._serialized_start=2070
-  _globals['_SPLIT']._serialized_end=2155
-  _globals['_GRANULARITY']._serialized_start=2157
-  _globals['_GRANULARITY']._serialized_end=2244
-  _globals['_HINTS']._serialized_start=93
-  _globals['_HINTS']._serialized_end=580
-  _globals['_LOGFILE']._serialized_start=582
-  _globals['_LOGFILE']._serialized_end=622
-  _globals['_ANALYZELOGREQUEST']._serialized_start=625
-  _globals['_ANALYZELOGREQUEST']._serialized_end=756
-  _globals['_ANALYZELOGRESPONSE']._serialized_start=758
-  _globals['_ANALYZELOGRESPONSE']._serialized_end=825
-  _globals['_SERIESDATA']._serialized_start=828
-  _globals['_SERIESDATA']._serialized_end=977
-  _globals['_ANALYZESERIESREQUEST']._serialized_start=980
-  _globals['_ANALYZESERIESREQUEST']._serialized_end=1122
-  _globals['_ANALYZESERIESRESPONSE']._serialized_start=1124
-  _globals['_ANALYZESERIESRESPONSE']._serialized_end=1194
-  _globals['_STREAMSTART']._serialized_start=1197
-  _globals['_STREAMSTART']._serialized_end=1336
-  _globals['_STREAMPOINT']._serialized_start=1339
-  _globals['_STREAMPOINT']._serialized_end=1471
-  _globals['_STREAMPOINT_VALUESENTRY']._serialized_start=1426
-  _globals['_STREAMPOINT_VALUESENTRY']._serialized_end=1471
-  _globals['_STREAMPOINTS']._serialized_start=1473
-  _globals['_STREAMPOINTS']._serialized_end=1533
-  _globals['_STREAMANALYZEREQUEST']._serialized_start=1535
-  _globals['_STREAMANALYZEREQUEST']._serialized_end=1662
-  _globals['_STREAMANALYZERESPONSE']._serialized_start=1665
-  _globals['_STREAMANALYZERESPONSE']._serialized_end=1794
-  _globals['_LISTDETECTORSREQUEST']._serialized_start=1796
-  _globals['_LISTDETECTORSREQUEST']._serialized_end=1818
-  _globals['_DETECTORINFO']._serialized_start=1821
-  _globals['_DETECTORINFO']._serialized_end=1993
-  _globals['_LISTDETECTORSRESPONSE']._serialized_start=1995
-  _globals['_LISTDETECTORSRESPONSE']._serialized_end=2068
-  _globals['_ANALYZERSERVICE']._serialized_start=2247
-  _globals['_ANALYZERSERVICE']._serialized_end=2643
+  _globals['_SPLIT']._serialized_start=2662
+  _globals['_SPLIT']._serialized_end=2747
+  _globals['_GRANULARITY']._serialized_start=2749
+  _globals['_GRANULARITY']._serialized_end=2836
+  _globals['_ALIGNMENTMODE']._serialized_start=2838
+  _globals['_ALIGNMENTMODE']._serialized_end=2937
+  _globals['_HINTS']._serialized_start=127
+  _globals['_HINTS']._serialized_end=614
+  _globals['_LOGFILE']._serialized_start=616
+  _globals['_LOGFILE']._serialized_end=656
+  _globals['_ANALYZELOGREQUEST']._serialized_start=659
+  _globals['_ANALYZELOGREQUEST']._serialized_end=790
+  _globals['_ANALYZELOGRESPONSE']._serialized_start=792
+  _globals['_ANALYZELOGRESPONSE']._serialized_end=859
+  _globals['_SERIESDATA']._serialized_start=862
+  _globals['_SERIESDATA']._serialized_end=1011
+  _globals['_ANALYZESERIESREQUEST']._serialized_start=1014
+  _globals['_ANALYZESERIESREQUEST']._serialized_end=1156
+  _globals['_ANALYZESERIESRESPONSE']._serialized_start=1158
+  _globals['_ANALYZESERIESRESPONSE']._serialized_end=1228
+  _globals['_STREAMSTART']._serialized_start=1231
+  _globals['_STREAMSTART']._serialized_end=1370
+  _globals['_STREAMPOINT']._serialized_start=1373
+  _globals['_STREAMPOINT']._serialized_end=1505
+  _globals['_STREAMPOINT_VALUESENTRY']._serialized_start=1460
+  _globals['_STREAMPOINT_VALUESENTRY']._serialized_end=1505
+  _globals['_STREAMPOINTS']._serialized_start=1507
+  _globals['_STREAMPOINTS']._serialized_end=1567
+  _globals['_STREAMANALYZEREQUEST']._serialized_start=1569
+  _globals['_STREAMANALYZEREQUEST']._serialized_end=1696
+  _globals['_STREAMANALYZERESPONSE']._serialized_start=1699
+  _globals['_STREAMANALYZERESPONSE']._serialized_end=1828
+  _globals['_LISTDETECTORSREQUEST']._serialized_start=1830
+  _globals['_LISTDETECTORSREQUEST']._serialized_end=1852
+  _globals['_DETECTORINFO']._serialized_start=1855
+  _globals['_DETECTORINFO']._serialized_end=2027
+  _globals['_LISTDETECTORSRESPONSE']._serialized_start=2029
+  _globals['_LISTDETECTORSRESPONSE']._serialized_end=2102
+  _globals['_RUNINPUT']._serialized_start=2105
+  _globals['_RUNINPUT']._serialized_end=2293
+  _globals['_COMPARERUNSREQUEST']._serialized_start=2296
+  _globals['_COMPARERUNSREQUEST']._serialized_end=2588
+  _globals['_COMPARERUNSRESPONSE']._serialized_start=2590
+  _globals['_COMPARERUNSRESPONSE']._serialized_end=2660
+  _globals['_ANALYZERSERVICE']._serialized_start=2940
+  _globals['_ANALYZERSERVICE']._serialized_end=3426
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from analyzer.api.v1 import comparison_pb2 as _comparison_pb2
 from analyzer.api.v1 import diagnosis_pb2 as _diagnosis_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -20,6 +21,12 @@ class Granularity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     GRANULARITY_UNSPECIFIED: _ClassVar[Granularity]
     GRANULARITY_EPOCH: _ClassVar[Granularity]
     GRANULARITY_STEP: _ClassVar[Granularity]
+
+class AlignmentMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALIGNMENT_MODE_UNSPECIFIED: _ClassVar[AlignmentMode]
+    ALIGNMENT_MODE_COMMON: _ClassVar[AlignmentMode]
+    ALIGNMENT_MODE_FULL: _ClassVar[AlignmentMode]
 SPLIT_UNSPECIFIED: Split
 SPLIT_TRAIN: Split
 SPLIT_VALIDATION: Split
@@ -27,6 +34,9 @@ SPLIT_TEST: Split
 GRANULARITY_UNSPECIFIED: Granularity
 GRANULARITY_EPOCH: Granularity
 GRANULARITY_STEP: Granularity
+ALIGNMENT_MODE_UNSPECIFIED: AlignmentMode
+ALIGNMENT_MODE_COMMON: AlignmentMode
+ALIGNMENT_MODE_FULL: AlignmentMode
 
 class Hints(_message.Message):
     __slots__ = ("loss", "num_classes", "baseline_loss", "target_variance", "train_size", "val_size", "learning_rate", "optimizer", "batch_size", "planned_epochs", "early_stopping_patience")
@@ -188,3 +198,41 @@ class ListDetectorsResponse(_message.Message):
     DETECTORS_FIELD_NUMBER: _ClassVar[int]
     detectors: _containers.RepeatedCompositeFieldContainer[DetectorInfo]
     def __init__(self, detectors: _Optional[_Iterable[_Union[DetectorInfo, _Mapping]]] = ...) -> None: ...
+
+class RunInput(_message.Message):
+    __slots__ = ("name", "files", "series", "format", "source")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    files: _containers.RepeatedCompositeFieldContainer[LogFile]
+    series: _containers.RepeatedCompositeFieldContainer[SeriesData]
+    format: str
+    source: str
+    def __init__(self, name: _Optional[str] = ..., files: _Optional[_Iterable[_Union[LogFile, _Mapping]]] = ..., series: _Optional[_Iterable[_Union[SeriesData, _Mapping]]] = ..., format: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class CompareRunsRequest(_message.Message):
+    __slots__ = ("runs", "metric", "hints", "criterion", "alignment", "alpha", "margin")
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    HINTS_FIELD_NUMBER: _ClassVar[int]
+    CRITERION_FIELD_NUMBER: _ClassVar[int]
+    ALIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    ALPHA_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[RunInput]
+    metric: str
+    hints: Hints
+    criterion: _comparison_pb2.Criterion
+    alignment: AlignmentMode
+    alpha: float
+    margin: float
+    def __init__(self, runs: _Optional[_Iterable[_Union[RunInput, _Mapping]]] = ..., metric: _Optional[str] = ..., hints: _Optional[_Union[Hints, _Mapping]] = ..., criterion: _Optional[_Union[_comparison_pb2.Criterion, str]] = ..., alignment: _Optional[_Union[AlignmentMode, str]] = ..., alpha: _Optional[float] = ..., margin: _Optional[float] = ...) -> None: ...
+
+class CompareRunsResponse(_message.Message):
+    __slots__ = ("comparison",)
+    COMPARISON_FIELD_NUMBER: _ClassVar[int]
+    comparison: _comparison_pb2.Comparison
+    def __init__(self, comparison: _Optional[_Union[_comparison_pb2.Comparison, _Mapping]] = ...) -> None: ...

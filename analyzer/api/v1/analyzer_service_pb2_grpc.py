@@ -33,8 +33,8 @@ class AnalyzerServiceStub:
     such as "MALFORMED_INPUT"); RESOURCE_EXHAUSTED means a limit (size, points, concurrency);
     FAILED_PRECONDITION a misused stream; UNAUTHENTICATED a missing or wrong bearer token.
 
-    A later version adds `CompareRuns(CompareRunsRequest) returns (CompareRunsResponse)` here;
-    the Diagnosis messages live in their own file so that it can reuse them.
+    The Diagnosis messages (diagnosis.proto) and the Comparison messages (comparison.proto) live in
+    their own files; CompareRuns reuses the Diagnosis in each run's result.
     """
 
     def __init__(self, channel):
@@ -63,6 +63,11 @@ class AnalyzerServiceStub:
                 request_serializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.ListDetectorsRequest.SerializeToString,
                 response_deserializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.ListDetectorsResponse.FromString,
                 _registered_method=True)
+        self.CompareRuns = channel.unary_unary(
+                '/analyzer.api.v1.AnalyzerService/CompareRuns',
+                request_serializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.CompareRunsRequest.SerializeToString,
+                response_deserializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.CompareRunsResponse.FromString,
+                _registered_method=True)
 
 
 class AnalyzerServiceServicer:
@@ -73,8 +78,8 @@ class AnalyzerServiceServicer:
     such as "MALFORMED_INPUT"); RESOURCE_EXHAUSTED means a limit (size, points, concurrency);
     FAILED_PRECONDITION a misused stream; UNAUTHENTICATED a missing or wrong bearer token.
 
-    A later version adds `CompareRuns(CompareRunsRequest) returns (CompareRunsResponse)` here;
-    the Diagnosis messages live in their own file so that it can reuse them.
+    The Diagnosis messages (diagnosis.proto) and the Comparison messages (comparison.proto) live in
+    their own files; CompareRuns reuses the Diagnosis in each run's result.
     """
 
     def AnalyzeLog(self, request, context):
@@ -106,6 +111,14 @@ class AnalyzerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompareRuns(self, request, context):
+        """Compares two or more runs of the same task: ranks them with tests between them, says how
+        they differ, and diagnoses each.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnalyzerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -129,6 +142,11 @@ def add_AnalyzerServiceServicer_to_server(servicer, server):
                     request_deserializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.ListDetectorsRequest.FromString,
                     response_serializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.ListDetectorsResponse.SerializeToString,
             ),
+            'CompareRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareRuns,
+                    request_deserializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.CompareRunsRequest.FromString,
+                    response_serializer=analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.CompareRunsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'analyzer.api.v1.AnalyzerService', rpc_method_handlers)
@@ -145,8 +163,8 @@ class AnalyzerService:
     such as "MALFORMED_INPUT"); RESOURCE_EXHAUSTED means a limit (size, points, concurrency);
     FAILED_PRECONDITION a misused stream; UNAUTHENTICATED a missing or wrong bearer token.
 
-    A later version adds `CompareRuns(CompareRunsRequest) returns (CompareRunsResponse)` here;
-    the Diagnosis messages live in their own file so that it can reuse them.
+    The Diagnosis messages (diagnosis.proto) and the Comparison messages (comparison.proto) live in
+    their own files; CompareRuns reuses the Diagnosis in each run's result.
     """
 
     @staticmethod
@@ -247,6 +265,33 @@ class AnalyzerService:
             '/analyzer.api.v1.AnalyzerService/ListDetectors',
             analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.ListDetectorsRequest.SerializeToString,
             analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.ListDetectorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/analyzer.api.v1.AnalyzerService/CompareRuns',
+            analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.CompareRunsRequest.SerializeToString,
+            analyzer_dot_api_dot_v1_dot_analyzer__service__pb2.CompareRunsResponse.FromString,
             options,
             channel_credentials,
             insecure,
