@@ -19,8 +19,10 @@ class ServiceLimits:
     max_request_bytes: int = 64 * 1024**2
     #: Points in one run (a request's files after parsing, or one stream).
     max_points: int = 5_000_000
-    #: Files in one AnalyzeLog request.
+    #: Files in one AnalyzeLog request (in all runs of a CompareRuns request together).
     max_files: int = 100
+    #: Runs in one CompareRuns request (their points count against max_points together).
+    max_runs: int = 1000
     #: Analyses admitted at once per process; more are shed with RESOURCE_EXHAUSTED.
     max_concurrent: int = 64
     #: Threads running analyses per process (the engine holds the GIL: 2 is plenty).

@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-request-bytes", "largest request message", type=int,
         default=_LIMITS.max_request_bytes)  # fmt: skip
     add("--max-points", "points allowed in one run", type=int, default=_LIMITS.max_points)
-    add("--max-files", "files allowed in one AnalyzeLog", type=int, default=_LIMITS.max_files)
+    add("--max-files", "files allowed in one AnalyzeLog (in all runs of a CompareRuns)",
+        type=int, default=_LIMITS.max_files)  # fmt: skip
+    add("--max-runs", "runs allowed in one CompareRuns", type=int, default=_LIMITS.max_runs)
     add("--max-concurrent", "analyses admitted at once per worker; more are shed",
         type=int, default=_LIMITS.max_concurrent)  # fmt: skip
     add("--max-streams", "open streams per worker", type=int, default=_LIMITS.max_streams)
@@ -77,6 +79,7 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         max_request_bytes=args.max_request_bytes,
         max_points=args.max_points,
         max_files=args.max_files,
+        max_runs=args.max_runs,
         max_concurrent=args.max_concurrent,
         max_streams=args.max_streams,
     )

@@ -22,6 +22,7 @@ from analyzer.model import Granularity
 from analyzer.model.findings import Diagnosis
 from analyzer.model.hints import Hints
 from analyzer.service.analysis import OVERLOADED, AnalysisRunner, check_deadline
+from analyzer.service.compare import RequestFieldError, compare_runs, decode_request
 from analyzer.service.config import ServiceLimits
 from analyzer.service.errors import (
     ServiceError,
@@ -133,6 +134,24 @@ class AnalyzerServicer(pb_grpc.AnalyzerServiceServicer):
         except ServiceError as exc:
             await abort_with(context, service_error_status(exc))
         return pb.AnalyzeSeriesResponse(diagnosis=codec.diagnosis_to_proto(diagnosis))
+
+    async def CompareRuns(self, request, context):
+        try:
+            runs, options = decode_request(request, self._limits)
+            comparison = await self._runner.run(
+                compare_runs,
+                runs,
+                options,
+                self._limits,
+                time_remaining=context.time_remaining(),
+            )
+        except RequestFieldError as exc:
+            await abort_with(context, input_error_status(exc.error, exc.field))
+        except InputError as exc:
+            await abort_with(context, input_error_status(exc, exc.field or "runs"))
+        except ServiceError as exc:
+            await abort_with(context, service_error_status(exc))
+        return pb.CompareRunsResponse(comparison=codec.comparison_to_proto(comparison))
 
     async def ListDetectors(self, request, context):
         return self._detectors

@@ -206,4 +206,5 @@ def test_reflection_lists_and_describes_the_service(channel):
         "AnalyzeSeries",
         "StreamAnalyze",
         "ListDetectors",
+        "CompareRuns",
     }
