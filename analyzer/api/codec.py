@@ -333,6 +333,9 @@ def alignment_from_proto(value: int) -> str:
 
 
 def alignment_to_proto(mode: str) -> int:
+    """``"common"`` or ``"full"`` as an AlignmentMode (ValueError for anything else)."""
+    if mode not in ("common", "full"):
+        raise ValueError(f"alignment must be 'common' or 'full', got {mode!r}")
     return service_pb.AlignmentMode.Value("ALIGNMENT_MODE_" + mode.upper())
 
 

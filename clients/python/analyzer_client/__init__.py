@@ -4,6 +4,7 @@
 
     with AnalyzerClient("127.0.0.1:50051") as client:
         diagnosis = client.analyze_files("history.csv")   # analyzer.model.findings.Diagnosis
+        comparison = client.compare_runs(["lr_0.1/log.csv", "lr_1e-4/log.csv"])  # .winner
         with client.open_stream(run_name="exp-7") as stream:
             for epoch, logs in training():
                 stream.send(epoch, logs)

@@ -11,6 +11,7 @@ import grpc
 from analyzer.api import codec
 from analyzer.api.v1 import analyzer_service_pb2 as pb
 from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
+from analyzer.compare import Comparison
 from analyzer.detectors.base import DetectorSpec
 from analyzer.model.findings import Diagnosis
 from analyzer_client import requests
@@ -109,6 +110,27 @@ class AsyncAnalyzerClient:
         )
         response = await self._call(self._stub.AnalyzeSeries, request, timeout)
         return codec.diagnosis_from_proto(response.diagnosis)
+
+    async def compare_runs(
+        self,
+        runs,
+        *,
+        metric: str | None = None,
+        hints: HintsInput = None,
+        criterion: str = "best",
+        alignment: str = "common",
+        alpha: float | None = None,
+        margin: float | None = None,
+        format: str | None = None,
+        timeout: float | None = None,
+    ) -> Comparison:
+        """See :meth:`analyzer_client.AnalyzerClient.compare_runs`."""
+        request = requests.compare_runs_request(
+            runs, metric=metric, hints=hints, criterion=criterion, alignment=alignment,
+            alpha=alpha, margin=margin, format=format,
+        )  # fmt: skip
+        response = await self._call(self._stub.CompareRuns, request.message, timeout)
+        return request.named(codec.comparison_from_proto(response.comparison))
 
     async def list_detectors(self, *, timeout: float | None = None) -> list[DetectorSpec]:
         response = await self._call(self._stub.ListDetectors, pb.ListDetectorsRequest(), timeout)

@@ -11,6 +11,7 @@ import grpc
 from analyzer.api import codec
 from analyzer.api.v1 import analyzer_service_pb2 as pb
 from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
+from analyzer.compare import Comparison
 from analyzer.detectors.base import DetectorSpec
 from analyzer.model.findings import Diagnosis
 from analyzer_client import requests
@@ -107,6 +108,32 @@ class AnalyzerClient:
         )
         response = self._call(self._stub.AnalyzeSeries, request, timeout)
         return codec.diagnosis_from_proto(response.diagnosis)
+
+    def compare_runs(
+        self,
+        runs,
+        *,
+        metric: str | None = None,
+        hints: HintsInput = None,
+        criterion: str = "best",
+        alignment: str = "common",
+        alpha: float | None = None,
+        margin: float | None = None,
+        format: str | None = None,
+        timeout: float | None = None,
+    ) -> Comparison:
+        """Compare two or more runs on the server, as :func:`analyzer.compare` does in-process
+        (same arguments, same :class:`~analyzer.compare.Comparison`): ``runs`` is a mapping
+        ``{name: source}`` or a list of paths (a directory holding several runs gives one run
+        each) and ``(name, source)`` pairs, a source being a path, a list of files, bytes or
+        series (``{"loss": [...], "val_loss": [...]}``). ``alpha`` and ``margin`` default to
+        the server's (0.05 and 0.02); ``format`` forces the parser of every run's files."""
+        request = requests.compare_runs_request(
+            runs, metric=metric, hints=hints, criterion=criterion, alignment=alignment,
+            alpha=alpha, margin=margin, format=format,
+        )  # fmt: skip
+        response = self._call(self._stub.CompareRuns, request.message, timeout)
+        return request.named(codec.comparison_from_proto(response.comparison))
 
     def list_detectors(self, *, timeout: float | None = None) -> list[DetectorSpec]:
         """The finding codes the server reports, with their documentation."""

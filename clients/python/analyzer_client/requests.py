@@ -17,6 +17,7 @@ import numpy as np
 
 from analyzer.api import codec
 from analyzer.api.v1 import analyzer_service_pb2 as pb
+from analyzer.compare import Comparison
 from analyzer.errors import InputError
 from analyzer.ingest.assemble import run_key
 from analyzer.ingest.base import DEFAULT_LIMITS, SourceFile
@@ -100,7 +101,7 @@ def analyze_log_request(
     run: RunFiles, *, format: str | None, hints: HintsInput
 ) -> pb.AnalyzeLogRequest:
     return pb.AnalyzeLogRequest(
-        files=[pb.LogFile(name=f.name, content=f.data) for f in run.files],
+        files=_files(run),
         format=format,
         hints=hints_message(hints),
     )
@@ -113,6 +114,15 @@ def analyze_series_request(
     run_name: str | None,
     hints: HintsInput,
 ) -> pb.AnalyzeSeriesRequest:
+    return pb.AnalyzeSeriesRequest(
+        series=series_messages(series, granularity=granularity),
+        run_name=run_name,
+        hints=hints_message(hints),
+    )
+
+
+def series_messages(series: SeriesInput, *, granularity: str) -> list[pb.SeriesData]:
+    """``{"loss": [...]}`` or ``{"loss": (steps, values)}`` as SeriesData messages."""
     level = granularity_value(granularity)
     messages = []
     for metric, data in series.items():
@@ -128,7 +138,91 @@ def analyze_series_request(
                 values=np.asarray(values, dtype=np.float64).tolist(),
             )
         )
-    return pb.AnalyzeSeriesRequest(series=messages, run_name=run_name, hints=hints_message(hints))
+    return messages
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """A CompareRunsRequest and what the server cannot know about its runs: the run name the
+    library gives each run found in a walked directory (its folder, or none)."""
+
+    message: pb.CompareRunsRequest
+    #: (source, name) of a run as sent -> the run name of its diagnosis in-process.
+    folders: Mapping[tuple[str, str], str | None]
+
+    def named(self, comparison: Comparison) -> Comparison:
+        """``comparison`` with each run's diagnosis named as ``analyzer.compare`` names it."""
+        runs = tuple(
+            replace(r, diagnosis=replace(r.diagnosis, run_name=self.folders[r.source, r.name]))
+            if (r.source, r.name) in self.folders
+            else r
+            for r in comparison.runs
+        )
+        return replace(comparison, runs=runs)
+
+
+def _named_run(name: str, source: object, format: str | None) -> pb.RunInput:
+    if isinstance(source, Mapping):
+        return pb.RunInput(name=name, series=series_messages(source, granularity="epoch"))
+    if isinstance(source, bytes):
+        return pb.RunInput(
+            name=name, files=[pb.LogFile(name=name, content=source)], source=name, format=format
+        )
+    run = single_run(source)
+    label = str(source) if isinstance(source, (str, os.PathLike)) else None
+    return pb.RunInput(name=name, files=_files(run), source=label, format=format)
+
+
+def _files(run: RunFiles) -> list[pb.LogFile]:
+    return [pb.LogFile(name=f.name, content=f.data) for f in run.files]
+
+
+def compare_runs_request(
+    runs,
+    *,
+    metric: str | None,
+    hints: HintsInput,
+    criterion: str,
+    alignment: str,
+    alpha: float | None,
+    margin: float | None,
+    format: str | None,
+) -> CompareRequest:
+    """The runs as ``analyzer.compare`` takes them: a mapping ``{name: source}`` or a list of
+    paths (a directory holding several runs gives one run each) and ``(name, source)`` pairs;
+    a source is a path, a list of files, bytes, or series (``{"loss": [...]}``)."""
+    items = list(runs.items()) if isinstance(runs, Mapping) else list(runs)
+    messages: list[pb.RunInput] = []
+    folders: dict[tuple[str, str], str | None] = {}
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            messages.append(_named_run(item[0], item[1], format))
+            continue
+        if not isinstance(item, (str, os.PathLike)):
+            raise InputError(
+                f"cannot compare a {type(item).__name__}: give paths or (name, source) pairs"
+            )
+        label = str(item)
+        if not Path(item).is_dir():
+            files = _files(single_run(item))
+            messages.append(pb.RunInput(files=files, source=label, format=format))
+            continue
+        for group in run_groups(item):
+            name = group.folder or label
+            folders[label, name] = group.folder
+            messages.append(
+                pb.RunInput(name=name, files=_files(group), source=label, format=format)
+            )
+    message = pb.CompareRunsRequest(
+        runs=messages,
+        metric=metric,
+        hints=hints_message(hints),
+        criterion=codec.criterion_to_proto(criterion),
+        alignment=codec.alignment_to_proto(alignment),
+        alpha=alpha,
+        margin=margin,
+    )
+    return CompareRequest(message, folders)
 
 
 def stream_start(
