@@ -84,6 +84,39 @@ def add_hint_flags(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def add_server_flags(parser: argparse.ArgumentParser) -> None:
+    """``--server``, ``--tls``, ``--tls-ca`` and ``--token`` (read by
+    :func:`analyzer.cli.remote.connect`); shared by every command that can run remotely."""
+    remote = parser.add_argument_group(
+        "server",
+        "analyze on a running analyzer-server instead of in this process (needs the "
+        "loss-analyzer-client package); the report is the same",
+    )
+    remote.add_argument(
+        "--server",
+        nargs="?",
+        const="",
+        metavar="HOST:PORT",
+        help="the server's address (without a value: ANALYZER_TARGET, else 127.0.0.1:50051)",
+    )
+    remote.add_argument(
+        "--tls",
+        action="store_true",
+        help="use TLS with the system's root certificates (also: ANALYZER_TLS=1)",
+    )
+    remote.add_argument(
+        "--tls-ca",
+        metavar="CA.pem",
+        help="trust this PEM CA bundle; turns TLS on (also: ANALYZER_TLS_CA; a client "
+        "certificate for mutual TLS: ANALYZER_TLS_CLIENT_CERT and ANALYZER_TLS_CLIENT_KEY)",
+    )
+    remote.add_argument(
+        "--token",
+        help="bearer token (better: ANALYZER_TOKEN or ANALYZER_TOKEN_FILE, which other users "
+        "cannot see in the process list)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -130,34 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--list-detectors", action="store_true", help="list the findings the analyzer reports"
     )
-    remote = parser.add_argument_group(
-        "server",
-        "analyze on a running analyzer-server instead of in this process (needs the "
-        "loss-analyzer-client package); the report is the same",
-    )
-    remote.add_argument(
-        "--server",
-        nargs="?",
-        const="",
-        metavar="HOST:PORT",
-        help="the server's address (without a value: ANALYZER_TARGET, else 127.0.0.1:50051)",
-    )
-    remote.add_argument(
-        "--tls",
-        action="store_true",
-        help="use TLS with the system's root certificates (also: ANALYZER_TLS=1)",
-    )
-    remote.add_argument(
-        "--tls-ca",
-        metavar="CA.pem",
-        help="trust this PEM CA bundle; turns TLS on (also: ANALYZER_TLS_CA; a client "
-        "certificate for mutual TLS: ANALYZER_TLS_CLIENT_CERT and ANALYZER_TLS_CLIENT_KEY)",
-    )
-    remote.add_argument(
-        "--token",
-        help="bearer token (better: ANALYZER_TOKEN or ANALYZER_TOKEN_FILE, which other users "
-        "cannot see in the process list)",
-    )
+    add_server_flags(parser)
     parser.add_argument(
         "--fail-on",
         choices=[*FAIL_ON, "never"],

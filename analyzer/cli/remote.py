@@ -1,12 +1,12 @@
 """``--server``: the same request answered by a running ``analyzer-server``.
 
 The inputs are read here (with the library's own reader, so a missing file is the same error)
-and sent to ``AnalyzeLog``; the diagnoses come back as the library's own objects, so the
-reports, the JSON document and the exit status are produced by exactly the code that renders
-local answers. With ``--each``, a directory holding several runs becomes one request per run,
-grouped by folder as the library groups them. The server parses one request as one run: a
-file holding several runs appended one after another is analyzed as its last run (with a
-warning), where a local ``--each`` lists every one.
+and sent to ``AnalyzeLog`` (``compare``: to ``CompareRuns``); the diagnoses (comparisons) come
+back as the library's own objects, so the reports, the JSON document and the exit status are
+produced by exactly the code that renders local answers. With ``--each``, a directory holding
+several runs becomes one request per run, grouped by folder as the library groups them. The
+server parses one request as one run: a file holding several runs appended one after another is
+analyzed as its last run (with a warning), where a local ``--each`` lists every one.
 
 Needs the client distribution (``pip install loss-analyzer-client``, or ``-e clients/python``).
 """
@@ -14,6 +14,8 @@ Needs the client distribution (``pip install loss-analyzer-client``, or ``-e cli
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 
 from analyzer.cli.runner import AnalysisRequest, Backend, Input, RunResult, input_name
 from analyzer.errors import InputError
@@ -28,9 +30,10 @@ class RemoteError(Exception):
     """The server could not be reached or refused the call (not a problem of the input)."""
 
 
-def remote_backend(args: argparse.Namespace) -> Backend:
-    """A backend calling the server named by ``--server`` (``ANALYZER_TARGET`` when the flag
-    has no value), with ``--tls``, ``--tls-ca``, ``--token`` or their environment variables."""
+def connect(args: argparse.Namespace):
+    """An ``AnalyzerClient`` for the server named by ``--server`` (``ANALYZER_TARGET`` when the
+    flag has no value), with ``--tls``, ``--tls-ca``, ``--token`` or their environment
+    variables; RemoteError when the client is not installed or the settings are wrong."""
     try:
         from analyzer_client import AnalyzerClient
     except ModuleNotFoundError as exc:
@@ -38,7 +41,7 @@ def remote_backend(args: argparse.Namespace) -> Backend:
             raise
         raise RemoteError(_MISSING) from None
     try:
-        client = AnalyzerClient(
+        return AnalyzerClient(
             args.server or None,
             tls=True if args.tls else None,
             tls_ca=args.tls_ca,
@@ -46,6 +49,11 @@ def remote_backend(args: argparse.Namespace) -> Backend:
         )
     except ValueError as exc:
         raise RemoteError(str(exc)) from None
+
+
+def remote_backend(args: argparse.Namespace) -> Backend:
+    """A backend calling the server named by ``--server`` (see :func:`connect`)."""
+    client = connect(args)
 
     def backend(request: AnalysisRequest) -> list[RunResult]:
         progress = request.progress
@@ -66,20 +74,40 @@ def remote_backend(args: argparse.Namespace) -> Backend:
     return backend
 
 
-def _call(client, request: AnalysisRequest, files) -> RunResult | InputError:
-    """One AnalyzeLog; the server's verdict on the input comes back as the library's own
-    InputError, anything else (unreachable, no token) is fatal for the whole command."""
+@contextlib.contextmanager
+def _server_errors() -> Iterator[None]:
+    """The server's verdict on the input raised as the library's own InputError; anything
+    else (unreachable, no token) as RemoteError, fatal for the whole command."""
     from analyzer_client import ServiceError
 
     try:
-        return client.analyze_files(files, format=request.format, hints=request.hints)
-    except InputError as exc:
-        return exc
+        yield
     except ServiceError as exc:
         error = exc.input_error()
         if error is None:
             raise RemoteError(str(exc)) from None
-        return error
+        raise error from None
+
+
+def _call(client, request: AnalysisRequest, files) -> RunResult | InputError:
+    """One AnalyzeLog; an input error (read here or by the server) is returned."""
+    try:
+        with _server_errors():
+            return client.analyze_files(files, format=request.format, hints=request.hints)
+    except InputError as exc:
+        return exc
+
+
+def remote_compare(args: argparse.Namespace, runs, **options):
+    """``analyzer-cli compare --server``: one CompareRuns with the library's arguments
+    (:meth:`AnalyzerClient.compare_runs`), the library's own Comparison back; the server's
+    verdict on the input is raised as the library's InputError, anything else as RemoteError."""
+    client = connect(args)
+    try:
+        with _server_errors():
+            return client.compare_runs(runs, **options)
+    finally:
+        client.close()
 
 
 def _one_run(client, request: AnalysisRequest, inputs: tuple[Input, ...]) -> RunResult:

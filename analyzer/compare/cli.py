@@ -3,8 +3,10 @@
 Each argument is a run: a log file, a run's log directory, or a directory of runs (one run per
 subdirectory or file, as ``--each`` reads it). Output as text, JSON (the
 :func:`~analyzer.compare.codec.comparison_to_dict` document) or Markdown; ``--plot`` overlays
-the runs. Progress goes to stderr on a terminal. Exit status: 0 compared, 2 usage or input
-error (``analyzer-cli: error: <file>: ...``), 130 interrupted.
+the runs. Progress goes to stderr on a terminal. ``--server HOST:PORT`` compares on a running
+``analyzer-server`` (one CompareRuns call; the files are read here) and prints the same report.
+Exit status: 0 compared, 2 usage or input error (``analyzer-cli: error: <file>: ...``),
+4 the server could not be reached or refused the call, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import traceback
 
 import pydantic
 
-from analyzer.cli.options import OUTPUTS, PROG, add_hint_flags, flag_for
+from analyzer.cli.options import OUTPUTS, PROG, add_hint_flags, add_server_flags, flag_for
 from analyzer.cli.runner import Progress
 from analyzer.compare.align import MODES
 from analyzer.compare.api import DEFAULT_MARGIN, compare_profiles, profile_runs
@@ -65,6 +67,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     out.add_argument("-o", "--output", choices=OUTPUTS, default="text", help="report format")
     out.add_argument("--plot", metavar="OUT.png", help="overlay the runs' curves in a picture")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    add_server_flags(parser)
     add_hint_flags(parser)
 
 
@@ -91,10 +94,32 @@ def _render(comparison, output: str) -> str:
     return render(comparison)
 
 
+def _check_remote_flags(args: argparse.Namespace) -> None:
+    if args.server is None and (args.tls or args.tls_ca or args.token):
+        raise InputError("--tls, --tls-ca and --token go with --server")
+    if args.server is not None and (args.plot or args.workers):
+        raise InputError(
+            "--plot and --workers need the runs in this process; run them without --server"
+        )
+
+
+def _compare_remotely(args: argparse.Namespace):
+    from analyzer.cli.remote import remote_compare
+
+    return remote_compare(
+        args, args.runs, metric=args.metric, hints=_hints(args), criterion=args.criterion,
+        alignment=args.align, alpha=args.alpha, margin=args.margin, format=args.format,
+    )  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare the runs named on the command line; returns the exit status."""
     progress = Progress()
     try:
+        _check_remote_flags(args)
+        if args.server is not None:
+            print(_render(_compare_remotely(args), args.output))
+            return EXIT_OK
         if args.plot:
             from analyzer.render.compare_plot import check
 
