@@ -74,3 +74,20 @@ def test_buf_curl_sees_the_error_status(server):
     assert result.returncode == 3 * 8, result.stderr
     assert "invalid_argument" in result.stderr.lower()
     assert "bad.csv" in result.stderr
+
+
+def test_compare_runs_through_buf_curl(server):
+    reference = KERAS_CSV.parents[1] / "tests" / "fixtures" / "reference"
+
+    def run(name: str) -> dict:
+        content = (reference / name / "log.csv").read_bytes()
+        return {"files": [{"name": f"{name}.csv", "content": base64.b64encode(content).decode()}]}
+
+    body = {"runs": [run("ex6_lr_1e-4_val"), run("ex6_lr_0.1_val")], "criterion": "CRITERION_FINAL"}
+    result = _curl(server, "analyzer.api.v1.AnalyzerService/CompareRuns", body)
+    assert result.returncode == 0, result.stderr
+    comparison = json.loads(result.stdout)["comparison"]
+    assert comparison["verdict"] == "COMPARISON_VERDICT_CLEAR_WINNER"
+    assert comparison["winner"] == "ex6_lr_0.1_val" and comparison["criterion"] == "CRITERION_FINAL"
+    assert [r["rank"] for r in comparison["runs"]] == ["1", "2"]  # int64 as strings
+    assert comparison["runs"][1]["diagnosis"]["verdict"].startswith("VERDICT_")
