@@ -1,5 +1,6 @@
 """What a comparison of training runs says: frozen domain types, mirrored field by field by the
-JSON document (:mod:`analyzer.compare.codec`) and, later, by the gRPC ``CompareRuns`` messages.
+JSON document (:mod:`analyzer.compare.codec`) and by the gRPC ``Comparison`` messages
+(``proto/analyzer/api/v1/comparison.proto``, translated by :mod:`analyzer.api.codec`).
 
 Numbers the runs cannot give are NaN (``null`` in JSON); enums travel as their string values.
 """
