@@ -249,8 +249,10 @@ def test_streams_that_open_and_then_fail_still_back_off_exponentially():
         live.record(epoch, {"loss": 1.0 / (epoch + 1)})
         epoch += 1
         time.sleep(0.005)
-    # Delays 0.02, 0.04, ..., 0.64 s: about 6 attempts in a second (200 epochs went by).
-    assert 3 <= service.attempts <= 8, service.attempts
+    # Delays 0.02, 0.04, ..., 0.64 s: about 6 attempts in a second (200 epochs went by); a
+    # constant 0.02 s would make about 50, one per epoch 200. A loaded machine may starve the
+    # worker thread, so only "retried, and far fewer than that" is asserted.
+    assert 2 <= service.attempts <= 8, service.attempts
     service.restart()
     live.record(epoch, {"loss": 1.0 / (epoch + 1)})
     diagnosis = live.finish(timeout=10)
