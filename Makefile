@@ -14,7 +14,7 @@ BUF    := tools/buf/node_modules/.bin/buf
 # for its test against a real server (tests/clients/test_node_client.py).
 NODE_CLIENT := clients/node/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench clean
+.PHONY: run serve test lint format bench clean
 
 $(CORE): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ $(DEV): $(CORE) clients/python/pyproject.toml
 
 run: $(CORE)
 	$(BIN)/analyzer-cli examples/keras_overfitting.csv
+
+# The gRPC service on 127.0.0.1:50051 (flags and ANALYZER_* variables: see README, Service).
+serve: $(CORE)
+	$(BIN)/analyzer-server
 
 $(BUF): tools/buf/package.json tools/buf/package-lock.json
 	npm ci --prefix tools/buf --no-audit --no-fund
