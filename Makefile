@@ -1,7 +1,9 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    analyze the bundled example log
-#   make test   install everything into .venv (dev and trainer extras), lint, and run the
-#               whole test suite, the slow reference-trainer regeneration included
+#   make run    analyze the bundled example log (make serve: start the gRPC service instead)
+#   make test   install everything into .venv (dev, trainer and plot extras, the Python client
+#               with its Keras and Lightning callbacks, the npm buf CLI and the Node.js client),
+#               lint the protos and the code, and run the whole test suite, the slow
+#               reference-trainer regeneration and the end-to-end client tests included
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -63,6 +65,9 @@ format: $(DEV)
 bench: $(DEV)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/stats.py
+	$(BIN)/python bench/diagnosis_eval.py
+	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/service.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
