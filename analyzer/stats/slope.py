@@ -361,9 +361,7 @@ class PairwiseSlopes:
         while hi - lo > 1:
             near_lo = lo_probe is not None and rank - lo_rank <= tolerance
             near_hi = hi_probe is not None and hi_rank - rank <= tolerance
-            if (side == "below" and near_lo) or (side == "nearest" and (near_lo or near_hi)):
-                break
-            if side == "above" and near_hi:
+            if (near_lo and side != "above") or (near_hi and side != "below"):
                 break
             m = hi - lo - 1
             q = min(max((rank - lo_rank) / max(hi_rank - lo_rank, 1.0), 0.0), 1.0)
