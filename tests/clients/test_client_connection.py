@@ -122,8 +122,8 @@ def test_bearer_token_from_argument_or_environment(monkeypatch):
 
 
 class Flaky(pb_grpc.AnalyzerServiceServicer):
-    """UNAVAILABLE for the first ``failures`` calls of each method; AnalyzeLog is always
-    INVALID_ARGUMENT; counts the attempts it saw."""
+    """UNAVAILABLE for the first ``failures`` calls of each method; AnalyzeLog (and CompareRuns
+    once served) is always INVALID_ARGUMENT; counts the attempts it saw."""
 
     def __init__(self, failures: int) -> None:
         self.failures = failures
@@ -142,6 +142,11 @@ class Flaky(pb_grpc.AnalyzerServiceServicer):
 
     def AnalyzeLog(self, request, context):
         self._count("AnalyzeLog")
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad")
+
+    def CompareRuns(self, request, context):
+        if self._count("CompareRuns") <= self.failures:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
         context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad")
 
     def StreamAnalyze(self, request_iterator, context):
@@ -175,6 +180,15 @@ def test_unavailable_is_retried_and_nothing_else(flaky):
             stream.finish(timeout=20)
         assert caught.value.code is grpc.StatusCode.UNAVAILABLE
         assert servicer.calls["StreamAnalyze"] == 1  # streams are never retried
+
+
+def test_every_unary_method_is_retried(flaky):
+    servicer, target = flaky
+    runs = [("a", {"loss": [1.0, 0.5, 0.25]}), ("b", {"loss": [1.0, 0.9, 0.8]})]
+    with AnalyzerClient(target) as client, pytest.raises(ServiceError) as caught:
+        client.compare_runs(runs, timeout=20)
+    assert caught.value.code is grpc.StatusCode.INVALID_ARGUMENT
+    assert servicer.calls["CompareRuns"] == 3  # two UNAVAILABLE retried, then answered
 
 
 def test_retries_give_up_after_max_attempts(flaky):

@@ -42,9 +42,12 @@ DEFAULT_TIMEOUT = 60.0
 #: gRPC caps retry attempts at 5, the first attempt included.
 MAX_ATTEMPTS_CAP = 5
 
-_SERVICE = pb.DESCRIPTOR.services_by_name["AnalyzerService"].full_name
-#: The unary methods; StreamAnalyze is left out on purpose (streams are not retried).
-RETRIED_METHODS = ("AnalyzeLog", "AnalyzeSeries", "ListDetectors")
+_SERVICE = pb.DESCRIPTOR.services_by_name["AnalyzerService"]
+#: The unary methods, read from the service so a new one is retried too; streams are left out
+#: on purpose (they are never retried).
+RETRIED_METHODS = tuple(
+    m.name for m in _SERVICE.methods if not (m.client_streaming or m.server_streaming)
+)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -157,7 +160,7 @@ class ClientConfig:
     def service_config(self) -> str:
         """The gRPC service config: retry UNAVAILABLE on the unary methods only."""
         method_config: dict = {
-            "name": [{"service": _SERVICE, "method": m} for m in RETRIED_METHODS],
+            "name": [{"service": _SERVICE.full_name, "method": m} for m in RETRIED_METHODS],
         }
         if self.max_attempts > 1:
             method_config["retryPolicy"] = {
