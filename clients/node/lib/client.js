@@ -44,25 +44,26 @@ function loadService(protoRoot = PROTO_ROOT) {
   return grpc.loadPackageDefinition(definition).analyzer.api.v1.AnalyzerService;
 }
 
-function serviceConfig(maxAttempts) {
-  const name = ['AnalyzeLog', 'AnalyzeSeries', 'ListDetectors'].map((method) => ({
-    service: SERVICE_NAME,
-    method,
-  }));
-  return JSON.stringify({
-    methodConfig: [
-      {
-        name,
-        retryPolicy: {
-          maxAttempts,
-          initialBackoff: '0.2s',
-          maxBackoff: '5s',
-          backoffMultiplier: 2,
-          retryableStatusCodes: ['UNAVAILABLE'],
-        },
-      },
-    ],
-  });
+/**
+ * The service config: UNAVAILABLE retried on every unary method of `Service` (read from the
+ * proto, so a new method is retried too; streams never are). maxAttempts 1 means no retry:
+ * grpc-js rejects a retry policy of fewer than 2 attempts.
+ */
+function serviceConfig(Service, maxAttempts) {
+  const name = Object.entries(Service.service)
+    .filter(([, method]) => !method.requestStream && !method.responseStream)
+    .map(([method]) => ({ service: SERVICE_NAME, method }));
+  const methodConfig = { name };
+  if (maxAttempts > 1) {
+    methodConfig.retryPolicy = {
+      maxAttempts,
+      initialBackoff: '0.2s',
+      maxBackoff: '5s',
+      backoffMultiplier: 2,
+      retryableStatusCodes: ['UNAVAILABLE'],
+    };
+  }
+  return JSON.stringify({ methodConfig: [methodConfig] });
 }
 
 function readPem(value) {
@@ -119,7 +120,7 @@ class AnalyzerClient {
       : grpc.credentials.createInsecure();
     const Service = loadService(options.protoRoot);
     this.stub = new Service(o.target, credentials, {
-      'grpc.service_config': serviceConfig(o.maxAttempts),
+      'grpc.service_config': serviceConfig(Service, o.maxAttempts),
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     });
   }

@@ -74,6 +74,15 @@ test('ListDetectors returns the 20 finding codes', async () => {
   assert.ok(detectors.some((d) => d.code === 'NON_FINITE_LOSS' && d.severity === 'SEVERITY_CRITICAL'));
 });
 
+test('maxAttempts 1 is a client without retries', async () => {
+  const once = new AnalyzerClient({ target: TARGET, maxAttempts: 1 });
+  try {
+    assert.equal((await once.listDetectors()).length, 20);
+  } finally {
+    once.close();
+  }
+});
+
 test('settings come from the environment when no option is given', () => {
   const options = resolveOptions({}, { ANALYZER_TARGET: 'h:1', ANALYZER_TOKEN: 't', ANALYZER_TIMEOUT: '5' });
   assert.deepEqual([options.target, options.token, options.timeout, options.tls], ['h:1', 't', 5, false]);
