@@ -86,21 +86,19 @@ class ServiceError(AnalyzerError):
         ):
             return None
         meta = self.metadata
-        error = _INPUT_ERRORS[self.reason](
-            "",
-            source=meta.get("source"),
-            line=int(meta["line"]) if "line" in meta else None,
-            record=int(meta["record"]) if "record" in meta else None,
-            field=meta.get("field"),
-        )
+        cls = _INPUT_ERRORS[self.reason]
+        where = {
+            "source": meta.get("source"),
+            "line": int(meta["line"]) if "line" in meta else None,
+            "record": int(meta["record"]) if "record" in meta else None,
+            "field": meta.get("field"),
+        }
         # The message is "source: location: detail"; take the detail back out of it.
-        prefix = str(error)
+        prefix = str(cls("", **where))
         detail = self.message
-        if prefix and detail.startswith(prefix + ": "):
-            detail = detail[len(prefix) + 2 :]
-        error.detail = detail
-        error.args = (error._render(),)
-        return error
+        if prefix:
+            detail = detail.removeprefix(prefix + ": ")
+        return cls(detail, **where)
 
 
 def _details(trailing_metadata) -> tuple[tuple[FieldViolation, ...], str | None, dict]:
