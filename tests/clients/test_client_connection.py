@@ -213,3 +213,28 @@ def test_a_server_that_is_down_is_unavailable_with_a_hint():
     assert error.code is grpc.StatusCode.UNAVAILABLE
     assert target in str(error) and "analyzer-server running" in str(error)
     assert error.field_violations == () and error.reason is None
+
+
+class Silent(pb_grpc.AnalyzerServiceServicer):
+    """Ends every stream with OK but without the final diagnosis a server owes."""
+
+    def StreamAnalyze(self, request_iterator, context):
+        for _ in request_iterator:
+            pass
+        yield from ()
+
+
+def test_a_stream_ended_without_its_final_diagnosis_names_the_server():
+    server = grpc.server(futures.ThreadPoolExecutor(2))
+    pb_grpc.add_AnalyzerServiceServicer_to_server(Silent(), server)
+    target = f"127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
+    server.start()
+    try:
+        with AnalyzerClient(target) as client, pytest.raises(ServiceError) as caught:
+            stream = client.open_stream()
+            stream.send(0, {"loss": 1.0})
+            stream.finish(timeout=20)
+    finally:
+        server.stop(0)
+    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert str(caught.value) == f"UNKNOWN ({target}): the stream ended without a final diagnosis"

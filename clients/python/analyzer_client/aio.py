@@ -160,7 +160,7 @@ class AsyncLiveStream:
         self._default_timeout = client.config.timeout
         self._call = call
         self._start: pb.StreamAnalyzeRequest | None = start
-        self._state = StreamState()
+        self._state = StreamState(self._target)
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _started(self) -> AsyncLiveStream:
@@ -234,11 +234,7 @@ class AsyncLiveStream:
             )
         except TimeoutError:
             self.cancel()
-            raise ServiceError(
-                grpc.StatusCode.DEADLINE_EXCEEDED,
-                "no final diagnosis before the timeout",
-                target=self._target,
-            ) from None
+            raise self._state.timed_out() from None
         return self._state.final_diagnosis()
 
     def cancel(self) -> None:

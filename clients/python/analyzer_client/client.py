@@ -171,7 +171,7 @@ class LiveStream:
         self._target = client.config.target
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._requests.put(start)
-        self._state = StreamState()
+        self._state = StreamState(self._target)
         self._call = client._stub.StreamAnalyze(
             iter(self._requests.get, _END), metadata=client.config.metadata()
         )
@@ -221,11 +221,7 @@ class LiveStream:
         self._reader.join(self._default_timeout if timeout is None else timeout)
         if self._reader.is_alive():
             self.cancel()
-            raise ServiceError(
-                grpc.StatusCode.DEADLINE_EXCEEDED,
-                "no final diagnosis before the timeout",
-                target=self._target,
-            )
+            raise self._state.timed_out()
         return self._state.final_diagnosis()
 
     def cancel(self) -> None:

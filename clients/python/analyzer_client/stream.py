@@ -17,7 +17,9 @@ from analyzer_client.errors import ServiceError
 
 
 class StreamState:
-    def __init__(self) -> None:
+    def __init__(self, target: str | None = None) -> None:
+        #: The server, named in the errors the stream raises itself.
+        self.target = target
         self._lock = threading.Lock()
         self._updates: list[Diagnosis] = []
         self._final: Diagnosis | None = None
@@ -63,6 +65,16 @@ class StreamState:
             raise self.error
         if self._final is None:  # the server closed without a final message
             raise ServiceError(
-                grpc.StatusCode.UNKNOWN, "the stream ended without a final diagnosis"
+                grpc.StatusCode.UNKNOWN,
+                "the stream ended without a final diagnosis",
+                target=self.target,
             )
         return self._final
+
+    def timed_out(self) -> ServiceError:
+        """The error of a ``finish`` whose wait for the final diagnosis ran out."""
+        return ServiceError(
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            "no final diagnosis before the timeout",
+            target=self.target,
+        )
