@@ -47,6 +47,7 @@ from analyzer.ingest import IngestLimits
 from analyzer.model import Granularity, Hints
 from analyzer.model.findings import Code, Diagnosis, Finding, Severity
 from analyzer.service.streaming import StreamSession
+from analyzer_client.requests import as_hints
 
 _log = logging.getLogger("analyzer_client.live")
 
@@ -142,13 +143,6 @@ class LocalStream:
 
     def _analyze(self) -> Diagnosis:
         return diagnose(self._session.log(), hints=self._session.hints)
-
-
-def as_hints(hints: Hints | Mapping[str, Any] | None) -> Hints | None:
-    """``Hints`` from a mapping of its fields (checked now, so a typo fails at set-up)."""
-    if hints is None or isinstance(hints, Hints):
-        return hints
-    return Hints(**hints)
 
 
 def complete_hints(given: Hints | None, derived: Mapping[str, Any]) -> Hints | None:

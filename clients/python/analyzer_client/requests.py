@@ -34,11 +34,17 @@ HintsInput = Hints | Mapping[str, object] | None
 _GRANULARITY = {"epoch": pb.GRANULARITY_EPOCH, "step": pb.GRANULARITY_STEP}
 
 
+def as_hints(hints: HintsInput) -> Hints | None:
+    """``Hints`` from a mapping of its fields, validated by the domain model (ValueError), so
+    a typo fails before anything is sent or trained."""
+    if hints is None or isinstance(hints, Hints):
+        return hints
+    return Hints(**hints)
+
+
 def hints_message(hints: HintsInput) -> pb.Hints:
-    """Hints as a message; a mapping is validated by the domain model first (ValueError)."""
-    if hints is not None and not isinstance(hints, Hints):
-        hints = Hints(**hints)
-    return codec.hints_to_proto(hints)
+    """Hints as a message (a mapping is validated first: see :func:`as_hints`)."""
+    return codec.hints_to_proto(as_hints(hints))
 
 
 def granularity_value(granularity: str) -> int:
