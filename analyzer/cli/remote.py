@@ -17,8 +17,16 @@ import argparse
 import contextlib
 from collections.abc import Iterator
 
-from analyzer.cli.runner import AnalysisRequest, Backend, Input, RunResult, input_name
+from analyzer.cli.runner import (
+    AnalysisRequest,
+    Backend,
+    Input,
+    RunResult,
+    each_label,
+    input_name,
+)
 from analyzer.errors import InputError
+from analyzer.model.findings import Diagnosis
 
 _MISSING = (
     "--server needs the Python client: pip install loss-analyzer-client "
@@ -89,7 +97,7 @@ def _server_errors() -> Iterator[None]:
         raise error from None
 
 
-def _call(client, request: AnalysisRequest, files) -> RunResult | InputError:
+def _call(client, request: AnalysisRequest, files) -> Diagnosis | InputError:
     """One AnalyzeLog; an input error (read here or by the server) is returned."""
     try:
         with _server_errors():
@@ -133,6 +141,6 @@ def _each_input(client, request: AnalysisRequest, item: Input) -> list[RunResult
             results.append(RunResult(label=name, input=name, error=outcome))
             continue
         outcome = group.named(outcome)
-        label = f"{name} [{outcome.run_name or index}]" if len(groups) > 1 else name
+        label = each_label(name, outcome.run_name, index, len(groups))
         results.append(RunResult(label=label, input=name, diagnosis=outcome))
     return results

@@ -103,6 +103,12 @@ def input_size(item: Input) -> int:
         return 0
 
 
+def each_label(name: str, run_name: str | None, index: int, count: int) -> str:
+    """The ``--each`` label of the ``index``-th of ``count`` runs found in the input ``name``:
+    the input alone, or with the run's name (else its number) when it holds several."""
+    return f"{name} [{run_name or index}]" if count > 1 else name
+
+
 def _result(log: TrainingLog, hints: Hints, given: str, label: str | None = None) -> RunResult:
     return RunResult(
         label=label or log.run_name or given,
@@ -141,8 +147,7 @@ def _each(request: AnalysisRequest, progress: Progress) -> list[RunResult]:
             results.append(RunResult(label=name, input=name, error=exc))
             continue
         for index, log in enumerate(logs, 1):
-            # Several runs in one input are told apart by their run names (or their order).
-            label = f"{name} [{log.run_name or index}]" if len(logs) > 1 else name
+            label = each_label(name, log.run_name, index, len(logs))
             progress.show(f"[{number}/{total}] diagnosing {label} ...")
             results.append(_result(log, request.hints, name, label))
     return results
