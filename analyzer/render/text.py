@@ -173,7 +173,7 @@ def render_series(log: TrainingLog) -> str:
         f"{'first':>11}{'last':>11}{'best':>11}{'at':>9}{'non-finite':>11}",
     ]
     for s in log.series:
-        finite = np.isfinite(s.values)
+        finite = s.finite
         best, at = math.nan, math.nan
         if finite.any() and s.direction is not Direction.NONE:
             pick = np.nanargmin if s.direction is Direction.LOWER else np.nanargmax
