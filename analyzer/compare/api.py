@@ -253,6 +253,16 @@ def _target(smoothed: Sequence[Smoothed], bests: Sequence[float], sign: float):
     return target, rule
 
 
+def check_options(alpha: float | None, margin: float) -> None:
+    """Raise an :class:`InputError` naming the field unless ``alpha`` (None: the settings')
+    lies strictly between 0 and 1 and ``margin`` is a finite positive number. Cheap, so the
+    callers check before the runs are read, not only once they have been diagnosed."""
+    if alpha is not None and not 0 < alpha < 1:
+        raise InputError(f"alpha must lie between 0 and 1, got {alpha}", field="alpha")
+    if not (margin > 0 and math.isfinite(margin)):
+        raise InputError(f"margin must be a positive number, got {margin}", field="margin")
+
+
 def compare_profiles(
     profiles: Sequence[Profile],
     *,
@@ -267,8 +277,7 @@ def compare_profiles(
     """Phase 2: align, measure, test, rank and explain the profiled runs."""
     if len(profiles) < 2:
         raise InputError(f"comparing needs at least two runs, got {len(profiles)}")
-    if not margin > 0:
-        raise ValueError("margin must be > 0")
+    check_options(alpha, margin)
     criterion = Criterion(criterion)
     alpha = settings.alpha if alpha is None else alpha
     metric = _choose_metric(profiles, metric)
@@ -404,6 +413,7 @@ def compare(
     loading and diagnosing (default: 1 below 64 runs, else every CPU); ``progress(done,
     total)`` is called as runs are profiled. ``load_options`` go to ``analyzer.ingest.load``.
     """
+    check_options(alpha, margin)
     if isinstance(hints, Mapping):
         hints = Hints(**hints)
     if isinstance(settings, Mapping):

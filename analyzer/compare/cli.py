@@ -21,7 +21,7 @@ import pydantic
 from analyzer.cli.options import OUTPUTS, PROG, add_hint_flags, add_server_flags, flag_for
 from analyzer.cli.runner import Progress
 from analyzer.compare.align import MODES
-from analyzer.compare.api import DEFAULT_MARGIN, compare_profiles, profile_runs
+from analyzer.compare.api import DEFAULT_MARGIN, check_options, compare_profiles, profile_runs
 from analyzer.compare.codec import comparison_to_dict
 from analyzer.compare.model import Criterion
 from analyzer.errors import InputError
@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress()
     try:
         _check_remote_flags(args)
+        check_options(args.alpha, args.margin)
         if args.server is not None:
             print(_render(_compare_remotely(args), args.output))
             return EXIT_OK

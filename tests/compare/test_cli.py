@@ -47,3 +47,12 @@ def test_errors_exit_2_with_the_file(tmp_path, capsys):
     assert "at least two runs" in capsys.readouterr().err
     assert main(["compare", FAST, SLOW, "--metric", "val_accuracy"]) == 2
     assert main(["compare", FAST, SLOW, "--criterion", "nope"]) == 2
+
+
+@pytest.mark.parametrize("flag", [["--margin", "0"], ["--alpha", "2"], ["--alpha", "nan"]])
+def test_an_out_of_range_option_exits_2_before_reading_the_runs(flag, tmp_path, capsys):
+    missing = str(tmp_path / "missing.csv")  # not read: the option is checked first
+    assert main(["compare", FAST, missing, *flag]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"analyzer-cli: error: field '{flag[0][2:]}': ")
+    assert "Traceback" not in err

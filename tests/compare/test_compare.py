@@ -18,8 +18,10 @@ from analyzer.compare import (
     Outcome,
     Verdict,
     compare,
+    compare_profiles,
     comparison_from_dict,
     comparison_to_dict,
+    profile_runs,
 )
 from analyzer.errors import InputError
 from analyzer.testing.synthetic import case
@@ -62,6 +64,20 @@ def test_bad_input_is_a_clear_error(tmp_path):
     (tmp_path / "bad.csv").write_text("epoch,loss\n0,abc\n")
     with pytest.raises(InputError, match=r"bad\.csv"):
         compare([p.a, tmp_path / "bad.csv"])
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("alpha", 0.0), ("alpha", 1.0), ("alpha", 2.0), ("alpha", math.nan), ("margin", 0.0),
+     ("margin", -0.1), ("margin", math.inf), ("margin", math.nan)],
+)  # fmt: skip
+def test_alpha_and_margin_out_of_range_are_input_errors(option, value):
+    p = pair("equal", 0)
+    with pytest.raises(InputError, match=rf"field '{option}': {option} must"):
+        compare([p.a, p.b], **{option: value})
+    profiles = profile_runs([p.a, p.b])
+    with pytest.raises(InputError, match=rf"field '{option}': {option} must"):
+        compare_profiles(profiles, **{option: value})
 
 
 def test_equal_runs_tie_and_a_worse_one_ranks_below():
