@@ -149,7 +149,7 @@ def _error_rate(accuracy: Series | None) -> Series | None:
 class Improvement:
     """A curve still falling at the end: the tail tested, its trend, the tail's length in
     steps, and the relative improvement projected over another tail-length (at Sen's slope,
-    and at the least steep slope of its confidence interval)."""
+    and at the least steep slope of its one-sided ``1 - alpha`` confidence bound)."""
 
     tail: slice
     trend: TrendAnalysis
@@ -232,13 +232,16 @@ class RunContext:
         """The curve most detectors judge learning by: training loss, else validation loss."""
         return self.train if self.train is not None else self.val
 
-    def trend(self, curve: Curve, part: slice | None = None) -> TrendAnalysis:
-        """Autocorrelation-corrected Mann-Kendall + Sen's slope over a slice of finite points."""
+    def trend(
+        self, curve: Curve, part: slice | None = None, alpha: float | None = None
+    ) -> TrendAnalysis:
+        """Autocorrelation-corrected Mann-Kendall + Sen's slope over a slice of finite points
+        (``alpha``: that of the slope's two-sided interval, default ``settings.alpha``)."""
         part = part or slice(None)
+        alpha = self.settings.alpha if alpha is None else alpha
         return trend_analysis(
-            curve.y[part], t=curve.x[part], method=self.settings.trend_method,
-            alpha=self.settings.alpha,
-        )  # fmt: skip
+            curve.y[part], t=curve.x[part], method=self.settings.trend_method, alpha=alpha
+        )
 
     @cached_property
     def lr_drops(self) -> np.ndarray:
@@ -270,7 +273,7 @@ class RunContext:
         """How the end of ``curve`` is still falling, or None when it is not meaningfully:
         a significant decreasing trend over :meth:`tail` whose Sen's slope projects at least
         ``not_converged_min_remaining`` (relative) over another tail-length, and whose
-        confidence interval's least steep slope still projects ``not_converged_min_assured``.
+        least steep slope (see below) still projects ``not_converged_min_assured``.
         Both matter: a 5% test alone fires on noise once in twenty, and a short noisy tail
         can project a large improvement from a slope it cannot pin down.
 
@@ -283,10 +286,7 @@ class RunContext:
         tail = self.tail(curve)
         if tail.stop - tail.start < s.min_points:
             return None
-        part = slice(tail.start, tail.stop)
-        trend = trend_analysis(
-            curve.y[part], t=curve.x[part], method=s.trend_method, alpha=2 * s.alpha
-        )
+        trend = self.trend(curve, tail, alpha=2 * s.alpha)
         if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
             return None
         if tail.start > 0 and curve.smooth[-1] >= np.min(curve.smooth[: tail.start]):
