@@ -58,9 +58,7 @@ def _decode(kind: Any, value: Any) -> Any:
         return _decode(inner, value)
     if kind is float:
         return json_float(value)
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return kind(value)
-    return kind(value)
+    return kind(value)  # str, int, bool and the enums (from their string values)
 
 
 @functools.cache
