@@ -2,9 +2,10 @@
 smoothed curve (thick), its best point with the 95% interval, the target level and the aligned
 range. Long sweeps draw the first ``MAX_RUNS`` runs in rank order.
 
-matplotlib (the ``plot`` extra) is imported only when a picture is drawn; a bare ``Figure``
-with the Agg canvas, no pyplot. Markers carry a ``gid`` (``curve:<run>``, ``best:<run>``,
-``target``, ``aligned``) for tests and callers.
+Drawn like :mod:`analyzer.render.plot` draws one run (its size, resolution and path check): a
+bare ``Figure`` with the Agg canvas, no pyplot; this module, and with it matplotlib (the
+``plot`` extra), is imported only when a picture is drawn. Markers carry a ``gid``
+(``curve:<run>``, ``best:<run>``, ``target``, ``aligned``) for tests and callers.
 """
 
 from __future__ import annotations
@@ -17,19 +18,16 @@ import numpy as np
 
 from analyzer.compare.model import Comparison
 from analyzer.errors import InputError
+from analyzer.render import plot
 
 MAX_RUNS = 12
-FIGSIZE = (10.0, 5.625)
-DPI = 120
 
 
 def figure(c: Comparison, curves: Mapping[str, tuple[np.ndarray, np.ndarray]]):
     """The picture (not yet saved); ``curves`` maps run names to ``(steps, values)``."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise InputError("plotting needs matplotlib: pip install 'loss-analyzer[plot]'") from None
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    if not plot.available():
+        raise InputError("plotting needs matplotlib: pip install 'loss-analyzer[plot]'")
+    fig = plot.Figure(figsize=plot.FIGSIZE, dpi=plot.DPI, layout="constrained")
     ax = fig.add_subplot()
     colors = [f"C{i % 10}" for i in range(MAX_RUNS)]
     values = []
@@ -75,11 +73,7 @@ def check(path) -> Path:
     """Fail before the comparison when ``--plot`` cannot be honoured (no matplotlib, or an
     extension matplotlib does not write)."""
     try:
-        from analyzer.render.plot import check_path
-    except ImportError:
-        raise InputError("plotting needs matplotlib: pip install 'loss-analyzer[plot]'") from None
-    try:
-        return check_path(path)
+        return plot.check_path(path)
     except RuntimeError as exc:  # the plot module without matplotlib
         raise InputError(str(exc)) from None
 
