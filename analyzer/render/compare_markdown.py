@@ -25,7 +25,7 @@ def render(c: Comparison) -> str:
     if len(c.runs) > MAX_ROWS:
         lines += ["", f"... and {len(c.runs) - MAX_ROWS} more runs."]
     lines += ["", "### Differences", ""]
-    lines += [f"- {_cell(difference_line(c, d))}" for d in c.differences[:MAX_ROWS]]
+    lines += [f"- {_cell(difference_line(d))}" for d in c.differences[:MAX_ROWS]]
     if c.notes:
         lines += ["", "### In words", "", *(f"- {n}" for n in c.notes)]
     if c.warnings:

@@ -5,8 +5,9 @@ verdict."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
-from analyzer.compare.model import Comparison, Estimate, RunResult
+from analyzer.compare.model import Comparison, Difference, Estimate, RunResult
 from analyzer.detectors.base import fmt
 
 #: Runs listed in the table (a sweep of thousands shows its head; the JSON has them all).
@@ -27,7 +28,7 @@ def pct(value: float) -> str:
 
 
 #: The run table: header, and how each cell is made (shared with the Markdown renderer).
-COLUMNS: tuple[tuple[str, object], ...] = (
+COLUMNS: tuple[tuple[str, Callable[[RunResult], str]], ...] = (
     ("rank", lambda r: str(r.rank)),
     ("run", lambda r: r.name),
     ("best (95% CI)", lambda r: ci(r.measures.best)),
@@ -43,7 +44,7 @@ COLUMNS: tuple[tuple[str, object], ...] = (
 
 
 def rows(c: Comparison, limit: int = MAX_ROWS) -> list[list[str]]:
-    return [[cell(r) for _, cell in COLUMNS] for r in c.runs[:limit]]  # type: ignore[operator]
+    return [[cell(r) for _, cell in COLUMNS] for r in c.runs[:limit]]
 
 
 def header(c: Comparison) -> list[str]:
@@ -61,7 +62,7 @@ def header(c: Comparison) -> list[str]:
     ]
 
 
-def difference_line(c: Comparison, d) -> str:
+def difference_line(d: Difference) -> str:
     effect = (
         f"ratio {fmt(d.ratio, 3)} [{fmt(math.exp(d.low), 3)}, {fmt(math.exp(d.high), 3)}]"
         if d.scale == "log_ratio"
@@ -92,7 +93,7 @@ def render(c: Comparison) -> str:
     if len(c.runs) > MAX_ROWS:
         lines.append(f"... and {len(c.runs) - MAX_ROWS} more runs (--output json lists all)")
     lines += ["", "Differences:"]
-    lines += [f"  {difference_line(c, d)}" for d in c.differences[:MAX_ROWS]]
+    lines += [f"  {difference_line(d)}" for d in c.differences[:MAX_ROWS]]
     if len(c.differences) > MAX_ROWS:
         lines.append(f"  ... and {len(c.differences) - MAX_ROWS} more")
     if c.notes:
@@ -100,6 +101,3 @@ def render(c: Comparison) -> str:
     if c.warnings:
         lines += ["", "Warnings:", *(f"  - {w}" for w in c.warnings[:20])]
     return "\n".join(lines)
-
-
-__all__ = ["COLUMNS", "RunResult", "ci", "difference_line", "header", "render", "rows"]
