@@ -26,6 +26,8 @@ def render(c: Comparison) -> str:
         lines += ["", f"... and {len(c.runs) - MAX_ROWS} more runs."]
     lines += ["", "### Differences", ""]
     lines += [f"- {_cell(difference_line(d))}" for d in c.differences[:MAX_ROWS]]
+    if len(c.differences) > MAX_ROWS:
+        lines += ["", f"... and {len(c.differences) - MAX_ROWS} more differences."]
     if c.notes:
         lines += ["", "### In words", "", *(f"- {n}" for n in c.notes)]
     if c.warnings:
