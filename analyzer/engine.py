@@ -122,13 +122,7 @@ def diagnose(
     log: TrainingLog, *, hints: Hints | None = None, settings: Settings | None = None
 ) -> Diagnosis:
     """Diagnose one run."""
-    return diagnose_prepared(RunContext(log, hints, settings or DEFAULT_SETTINGS))
-
-
-def diagnose_prepared(ctx: RunContext) -> Diagnosis:
-    """Diagnose the run ``ctx`` prepared, for a caller that reads the prepared curves too
-    (preparing them is most of the time on a long step log: do it once)."""
-    log = ctx.log
+    ctx = RunContext(log, hints, settings or DEFAULT_SETTINGS)
     findings, failures = run_detectors(ctx)
     ranked = tuple(sorted(findings, key=_rank_key))
     verdict = _verdict(ranked)
@@ -151,4 +145,4 @@ def diagnose_prepared(ctx: RunContext) -> Diagnosis:
     )
 
 
-__all__ = ["diagnose", "diagnose_prepared", "summarize"]
+__all__ = ["diagnose", "summarize"]

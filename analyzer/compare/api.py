@@ -48,7 +48,7 @@ from analyzer.compare.model import (
 )
 from analyzer.compare.notes import notes_for, summary_for
 from analyzer.detectors.context import RunContext
-from analyzer.engine import diagnose_prepared
+from analyzer.engine import diagnose
 from analyzer.errors import InputError
 from analyzer.ingest import load, load_runs
 from analyzer.model import Direction, TrainingLog
@@ -168,11 +168,11 @@ def profile_run(
     else:
         log = load(spec.source, **dict(load_options or {}))
     name = spec.name or log.run_name or spec.label
-    ctx = RunContext(log, hints, settings)
-    diagnosis = diagnose_prepared(ctx)
+    diagnosis = diagnose(log, hints=hints, settings=settings)
     curves: dict[str, RunCurve] = {}
     directions: dict[str, str] = {}
     if metric is None:
+        ctx = RunContext(log, hints, settings)
         for c in (ctx.val, ctx.train):
             if c is not None:
                 curves[c.name] = RunCurve(name, c.steps, c.values, str(c.granularity))
