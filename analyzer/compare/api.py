@@ -47,7 +47,7 @@ from analyzer.compare.model import (
     Verdict,
 )
 from analyzer.compare.notes import notes_for, summary_for
-from analyzer.detectors.context import RunContext
+from analyzer.detectors.context import Curve, RunContext, prepare
 from analyzer.engine import diagnose
 from analyzer.errors import InputError
 from analyzer.ingest import load, load_runs
@@ -55,7 +55,6 @@ from analyzer.model import Direction, TrainingLog
 from analyzer.model.findings import Diagnosis
 from analyzer.model.hints import Hints
 from analyzer.settings import DEFAULT_SETTINGS, Settings
-from analyzer.stats.windowing import window
 
 #: Relative equivalence margin: runs whose criterion differs by less are "no meaningful
 #: difference" (2%: below what a rerun with another seed usually moves a loss).
@@ -140,15 +139,8 @@ def _unique_names(specs: Sequence[RunSpec], logs_names: Sequence[str | None]) ->
     return [n if out.count(n) == 1 else f"{n} #{i + 1}" for i, n in enumerate(out)]
 
 
-def _run_curve(name: str, log: TrainingLog, metric: str, settings: Settings) -> RunCurve | None:
-    series = log.by_name(metric)
-    if series is None:
-        return None
-    x, y = series.steps, series.values
-    if series.granularity == "step" and y.size > settings.max_windows:
-        w = window(y, x, max_windows=settings.max_windows)
-        x, y = w.center_step, np.where(w.nonfinite > 0, np.nan, w.median)
-    return RunCurve(name, x, y, str(series.granularity))
+def _run_curve(name: str, curve: Curve) -> RunCurve:
+    return RunCurve(name, curve.steps, curve.values, str(curve.granularity))
 
 
 def profile_run(
@@ -175,16 +167,15 @@ def profile_run(
         ctx = RunContext(log, hints, settings)
         for c in (ctx.val, ctx.train):
             if c is not None:
-                curves[c.name] = RunCurve(name, c.steps, c.values, str(c.granularity))
+                curves[c.name] = _run_curve(name, c)
                 directions[c.name] = "lower"
     else:
-        curve = _run_curve(name, log, metric, settings)
         series = log.by_name(metric)
-        if curve is not None and series is not None:
+        if series is not None:
             if series.direction is Direction.NONE:
                 raise InputError(f"{metric!r} has no better direction (a learning rate?)",
                                  source=spec.label, field=metric)  # fmt: skip
-            curves[metric] = curve
+            curves[metric] = _run_curve(name, prepare(series, settings))
             directions[metric] = str(series.direction)
     measured = next(iter(curves), None)
     full = None

@@ -107,7 +107,10 @@ class Curve:
         return slice(max(0, self.n_finite - k), self.n_finite)
 
 
-def _prepare(series: Series, settings: Settings) -> Curve:
+def prepare(series: Series, settings: Settings) -> Curve:
+    """``series`` as every detector sees it: a step series longer than
+    ``settings.max_windows`` points becomes window medians (NaN where a window held a
+    non-finite value), anything else is kept point for point."""
     nonfinite = int(np.count_nonzero(~np.isfinite(series.values)))
     if series.granularity is Granularity.STEP and len(series) > settings.max_windows:
         w = window(series.values, series.steps, max_windows=settings.max_windows)
@@ -209,12 +212,12 @@ class RunContext:
             self.val_series = _error_rate(_pick(log, "accuracy", Split.VALIDATION))
             if self.train_series or self.val_series:
                 self.proxy = "error rate (1 - accuracy): the log has no loss"
-        self.train = _prepare(self.train_series, settings) if self.train_series else None
-        self.val = _prepare(self.val_series, settings) if self.val_series else None
+        self.train = prepare(self.train_series, settings) if self.train_series else None
+        self.val = prepare(self.val_series, settings) if self.val_series else None
         acc = _pick(log, "accuracy", Split.VALIDATION)
-        self.val_accuracy = _prepare(acc, settings) if acc and not self.proxy else None
+        self.val_accuracy = prepare(acc, settings) if acc and not self.proxy else None
         lr = log.get("lr", Split.TRAIN)
-        self.lr = _prepare(lr, settings) if lr else None
+        self.lr = prepare(lr, settings) if lr else None
 
     # --- shared measurements ---------------------------------------------------------------
     @property

@@ -16,14 +16,19 @@ import analyzer
 from analyzer.compare import (
     Criterion,
     Outcome,
+    RunSpec,
     Verdict,
     compare,
     compare_profiles,
     comparison_from_dict,
     comparison_to_dict,
+    profile_run,
     profile_runs,
 )
 from analyzer.errors import InputError
+from analyzer.model import Direction, Granularity, Metric, Series, Split, TrainingLog
+from analyzer.settings import DEFAULT_SETTINGS
+from analyzer.stats.windowing import window
 from analyzer.testing.synthetic import case
 from analyzer.testing.synthetic_pairs import pair, pairs
 from tests.reference_trainer.fixtures import FIXTURES
@@ -174,3 +179,39 @@ def test_too_short_runs_give_no_winner():
     assert c.verdict is Verdict.INSUFFICIENT_DATA and c.winner is None
     assert not math.isfinite(c.runs[0].measures.best.se)
     assert c.differences[0].outcome is Outcome.NOT_TESTABLE
+
+
+def _step_log(n: int) -> TrainingLog:
+    rng = np.random.default_rng(5)
+    x = np.arange(n, dtype=float)
+
+    def series(name: str, metric: Metric, direction: Direction, y: np.ndarray) -> Series:
+        return Series(name, metric, name, Split.TRAIN, direction, Granularity.STEP, x, y,
+                      source="test")  # fmt: skip
+
+    loss = (0.3 + np.exp(-x / 500)) * (1 + 0.1 * rng.standard_normal(n))
+    loss[1234] = np.nan
+    accuracy = 0.9 - 0.5 * np.exp(-x / 500) + 0.02 * rng.standard_normal(n)
+    return TrainingLog(
+        (series("loss", Metric.LOSS, Direction.LOWER, loss),
+         series("accuracy", Metric.ACCURACY, Direction.HIGHER, accuracy)),
+        run_name="steps", source_format="test",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("metric", [None, "loss", "accuracy"])
+def test_a_long_step_metric_is_compared_as_window_medians(metric):
+    log = _step_log(3000)
+    profile = profile_run(RunSpec(None, "steps", log), metric=metric)
+    curve = profile.curves[metric or "loss"]
+    raw = log.by_name(metric or "loss")
+    # 3,000 steps become at most max_windows = 300 consecutive windows, each the median of
+    # its steps (NaN for the one that held the NaN), as the diagnosis sees the series.
+    w = window(raw.values, raw.steps, max_windows=DEFAULT_SETTINGS.max_windows)
+    assert curve.granularity == "step" and 1 < curve.x.size == w.start.size <= 300
+    assert np.array_equal(curve.x, w.center_step)
+    for i, (a, b) in enumerate(zip(w.start, w.stop, strict=True)):
+        chunk = raw.values[a:b]
+        expected = np.nan if np.isnan(chunk).any() else np.median(chunk)
+        np.testing.assert_allclose(curve.y[i], expected)
+    assert np.isnan(curve.y).sum() == (0 if metric == "accuracy" else 1)
