@@ -15,6 +15,7 @@ over :func:`profile_run` followed by :func:`compare_profiles` does the same on a
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import multiprocessing
@@ -126,9 +127,7 @@ def with_unique_names(specs: Sequence[RunSpec], profiles: Sequence[Profile]) -> 
 
 def _unique_names(specs: Sequence[RunSpec], logs_names: Sequence[str | None]) -> list[str]:
     names = [n or f"run {i + 1}" for i, n in enumerate(logs_names)]
-    seen: dict[str, int] = {}
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
+    seen = collections.Counter(names)
     if all(c == 1 for c in seen.values()):
         return names
     # Same run name from different sources (two `log.csv`): their folders tell them apart.
@@ -136,7 +135,8 @@ def _unique_names(specs: Sequence[RunSpec], logs_names: Sequence[str | None]) ->
         n if seen[n] == 1 or not Path(s.label).parent.name else f"{Path(s.label).parent.name}/{n}"
         for n, s in zip(names, specs, strict=True)
     ]
-    return [n if out.count(n) == 1 else f"{n} #{i + 1}" for i, n in enumerate(out)]
+    still = collections.Counter(out)
+    return [n if still[n] == 1 else f"{n} #{i + 1}" for i, n in enumerate(out)]
 
 
 def _run_curve(name: str, curve: Curve) -> RunCurve:

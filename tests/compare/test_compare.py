@@ -16,6 +16,7 @@ import analyzer
 from analyzer.compare import (
     Criterion,
     Outcome,
+    Profile,
     RunSpec,
     Verdict,
     compare,
@@ -24,6 +25,7 @@ from analyzer.compare import (
     comparison_to_dict,
     profile_run,
     profile_runs,
+    with_unique_names,
 )
 from analyzer.errors import InputError
 from analyzer.model import Direction, Granularity, Metric, Series, Split, TrainingLog
@@ -215,3 +217,12 @@ def test_a_long_step_metric_is_compared_as_window_medians(metric):
         expected = np.nan if np.isnan(chunk).any() else np.median(chunk)
         np.testing.assert_allclose(curve.y[i], expected)
     assert np.isnan(curve.y).sum() == (0 if metric == "accuracy" else 1)
+
+
+def test_runs_with_the_same_name_get_their_folder_then_a_number():
+    labels = ["a/log.csv", "b/log.csv", "c/x/log.csv", "d/x/log.csv", "solo.csv", "e.csv", "f.csv"]
+    names = ["log", "log", "log", "log", "solo", None, None]
+    specs = [RunSpec(None, label, None) for label in labels]
+    profiles = [Profile(n, label, None, {}, {}) for n, label in zip(names, labels, strict=True)]
+    renamed = [p.name for p in with_unique_names(specs, profiles)]
+    assert renamed == ["a/log", "b/log", "x/log #3", "x/log #4", "solo", "run 6", "run 7"]
