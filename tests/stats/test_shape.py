@@ -244,3 +244,41 @@ def test_curve_fit_falls_back_to_the_bounded_method_outside_the_bounds():
     )
     assert popt[2] <= 100.0
     np.testing.assert_allclose(popt, expected)
+
+
+_SCIPY_CURVE_FIT = optimize.curve_fit
+
+
+def _lm_evaluations(monkeypatch, y) -> list[int]:
+    """Model evaluations of each Levenberg-Marquardt attempt while fitting ``y``."""
+    counts: list[int] = []
+    original = _SCIPY_CURVE_FIT
+
+    def counting(model, *args, **kwargs):
+        if kwargs.get("method") != "lm":
+            return original(model, *args, **kwargs)
+        calls = [0]
+
+        def counted(*a):
+            calls[0] += 1
+            return model(*a)
+
+        try:
+            return original(counted, *args, **kwargs)
+        finally:
+            counts.append(calls[0])
+
+    monkeypatch.setattr(optimize, "curve_fit", counting)
+    assert fit_convergence(y).ok
+    return counts
+
+
+def test_levenberg_marquardt_gives_up_early_when_the_optimum_is_on_a_bound(monkeypatch):
+    """A still-falling exponential makes the power law flatten towards its lower exponent
+    bound, where Levenberg-Marquardt wanders for thousands of evaluations: it stops after
+    LM_MAX_EVALUATIONS and the bounded method takes over."""
+    t = np.arange(100.0)
+    y = 2.0 * np.exp(-t / 60.0) + np.random.default_rng(1).normal(0, 0.01, t.size)
+    assert max(_lm_evaluations(monkeypatch, y)) <= shape.LM_MAX_EVALUATIONS + 1
+    monkeypatch.setattr(shape, "LM_MAX_EVALUATIONS", 5000)
+    assert max(_lm_evaluations(monkeypatch, y)) > 10 * 100
