@@ -27,10 +27,14 @@ class ServerProcess:
             self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=self.env, text=True
         )
         threading.Thread(target=self._read, daemon=True).start()
-        if "--metrics-port" in self.args:
-            self.metrics_port = self.wait_for("metrics", timeout)["port"]
-        ports = {self.wait_for("listening", timeout)["port"] for _ in range(listening)}
-        (self.port,) = ports
+        try:
+            if "--metrics-port" in self.args:
+                self.metrics_port = self.wait_for("metrics", timeout)["port"]
+            ports = {self.wait_for("listening", timeout)["port"] for _ in range(listening)}
+            (self.port,) = ports
+        except BaseException:  # a server that did not come up is not left running
+            self.__exit__()
+            raise
         return self
 
     def _read(self) -> None:
