@@ -7,16 +7,12 @@ underscores, e.g. ``ANALYZER_ADDRESS``); a flag given on the command line wins.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
 import sys
 
 from analyzer.service import logs
 from analyzer.service.auth import TokenSet
 from analyzer.service.config import DEFAULT_ADDRESS, ServerOptions, ServiceLimits, TlsConfig
-
-_log = logging.getLogger("analyzer.service")
 
 _LIMITS = ServiceLimits()
 
@@ -100,18 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         from analyzer.service.workers import run_workers
 
         return run_workers(args, options)
-    from analyzer.service.server import serve
+    from analyzer.service.server import run
 
     if args.metrics_port is not None:
         from analyzer.service.exposition import serve_metrics
 
         serve_metrics(args.metrics_port, args.metrics_address)
-    try:
-        asyncio.run(serve(args.address, options, grace=args.grace))
-    except OSError as exc:
-        _log.error("cannot start: %s", exc)
-        return 1
-    return 0
+    return run(args.address, options, grace=args.grace)
 
 
 def main_entry() -> None:

@@ -1,9 +1,10 @@
 """Build and run the gRPC server.
 
 ``create_server(address, options)`` returns an unstarted ``grpc.aio.Server`` with the analyzer,
-health and reflection services and the bound port (``:0`` picks a free one); ``serve`` starts
-it, reports SERVING, and on SIGTERM/SIGINT shuts down gracefully: health goes NOT_SERVING, new
-calls are refused, calls in flight get ``grace`` seconds to finish.
+health and reflection services and the bound port (``:0`` picks a free one), or raises OSError
+when the address cannot be bound; ``serve`` starts it, reports SERVING, and on SIGTERM/SIGINT
+shuts down gracefully: health goes NOT_SERVING, new calls are refused, calls in flight get
+``grace`` seconds to finish.
 """
 
 from __future__ import annotations
@@ -74,18 +75,33 @@ def create_server(address: str, options: ServerOptions | None = None) -> tuple[A
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    if options.tls is None:
-        port = server.add_insecure_port(address)
-    else:
-        credentials = grpc.ssl_server_credentials(
-            [(options.tls.key, options.tls.cert)],
-            root_certificates=options.tls.client_ca,
-            require_client_auth=options.tls.client_ca is not None,
-        )
-        port = server.add_secure_port(address, credentials)
-    if port == 0:
-        raise OSError(f"cannot listen on {address}")
+    try:
+        if options.tls is None:
+            port = server.add_insecure_port(address)
+        else:
+            credentials = grpc.ssl_server_credentials(
+                [(options.tls.key, options.tls.cert)],
+                root_certificates=options.tls.client_ca,
+                require_client_auth=options.tls.client_ca is not None,
+            )
+            port = server.add_secure_port(address, credentials)
+    except RuntimeError:  # grpc's "Failed to bind to address"; its log line tells why
+        raise OSError(
+            f"cannot listen on {address}: the port is in use or the host is not an address "
+            "of this machine"
+        ) from None
     return AnalyzerServer(server, health_servicer, runner), port
+
+
+def run(address: str, options: ServerOptions, *, grace: float, on_started=None) -> int:
+    """``serve`` in a new event loop: 0 after a shutdown, 1 (logged, no traceback) when the
+    address cannot be listened on."""
+    try:
+        asyncio.run(serve(address, options, grace=grace, on_started=on_started))
+    except OSError as exc:
+        _log.error("cannot start: %s", exc, extra={"fields": {"event": "failed"}})
+        return 1
+    return 0
 
 
 async def serve(

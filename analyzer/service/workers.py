@@ -8,17 +8,26 @@ multiprocess mode, through a temporary directory). With port 0 the first worker 
 port and reports it; the others then join that port. (A port reserved by a bound but not
 listening socket in the parent would sit in the kernel's SO_REUSEPORT group and skew the
 spreading of connections: measured, every connection went to one worker.)
+
+The parent waits until every worker reports that it listens: a worker that exits first (it
+could not bind, and logged why) stops the others, and the server exits with status 1 at once
+instead of serving with fewer workers than asked. A worker whose parent dies (SIGKILL) shuts
+down too, rather than serving on, unsupervised, in the port's SO_REUSEPORT group.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import multiprocessing
 import os
 import queue
 import signal
+import sys
 import tempfile
+import threading
+import time
 
 from analyzer.service.config import ServerOptions
 
@@ -30,15 +39,50 @@ def _split(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _worker(address: str, options: ServerOptions, grace: float, log_level: str, ports) -> None:
-    import asyncio
+#: How long a worker may take to import, bind and start before the server gives up.
+START_TIMEOUT = 120.0
 
+
+def _stop_with_parent() -> None:
+    multiprocessing.parent_process().join()  # returns when the parent process is gone
+    os.kill(os.getpid(), signal.SIGTERM)  # the graceful shutdown a forwarded SIGTERM starts
+
+
+def _worker(address: str, options: ServerOptions, grace: float, log_level: str, ports) -> None:
     from analyzer.service import logs
-    from analyzer.service.server import serve
+    from analyzer.service.server import run
 
     logs.configure(log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    asyncio.run(serve(address, options, grace=grace, on_started=ports.put))
+    threading.Thread(target=_stop_with_parent, daemon=True).start()
+    sys.exit(run(address, options, grace=grace, on_started=ports.put))
+
+
+def _await_listening(workers: list, ports, count: int) -> list[int] | None:
+    """The ports ``count`` more workers report once they listen; None when a worker exits
+    first or they take longer than START_TIMEOUT."""
+    reported: list[int] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    while len(reported) < count:
+        if any(p.exitcode is not None for p in workers) or time.monotonic() > deadline:
+            return None
+        with contextlib.suppress(queue.Empty):
+            reported.append(ports.get(timeout=0.2))
+    return reported
+
+
+def _abandon(workers: list, asked: int, address: str) -> int:
+    _log.error(
+        "not all %d workers started on %s; stopping",
+        asked,
+        address,
+        extra={"fields": {"event": "failed", "address": address}},
+    )
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join()
+    return 1
 
 
 def run_workers(args: argparse.Namespace, options: ServerOptions) -> int:
@@ -68,33 +112,34 @@ def run_workers(args: argparse.Namespace, options: ServerOptions) -> int:
         process.start()
         workers.append(process)
 
-    spawn(f"{host}:{port}")
-    if port == 0:
-        try:
-            port = ports.get(timeout=120)
-        except queue.Empty:
-            _log.error("the first worker did not start")
-            workers[0].terminate()
-            return 1
-    address = f"{host}:{port}"
-    for _ in range(args.workers - 1):
-        spawn(address)
-
-    def forward(signum, _frame):
-        for process in workers:
-            if process.is_alive():
-                os.kill(process.pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    _log.info(
-        "%d workers on %s",
-        len(workers),
-        address,
-        extra={"fields": {"event": "workers", "address": address, "workers": len(workers)}},
-    )
-    status = 0
     try:
+        spawn(f"{host}:{port}")
+        waiting = 1
+        if port == 0:  # the first worker picks a free port, the others join it
+            first = _await_listening(workers, ports, 1)
+            if first is None:
+                return _abandon(workers, args.workers, args.address)
+            (port,), waiting = first, 0
+        address = f"{host}:{port}"
+        for _ in range(args.workers - 1):
+            spawn(address)
+        if _await_listening(workers, ports, waiting + args.workers - 1) is None:
+            return _abandon(workers, args.workers, address)
+
+        def forward(signum, _frame):
+            for process in workers:
+                if process.is_alive():
+                    os.kill(process.pid, signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+        _log.info(
+            "%d workers on %s",
+            len(workers),
+            address,
+            extra={"fields": {"event": "workers", "address": address, "workers": len(workers)}},
+        )
+        status = 0
         for process in workers:
             process.join()
             status = max(status, process.exitcode or 0)
@@ -102,7 +147,7 @@ def run_workers(args: argparse.Namespace, options: ServerOptions) -> int:
                 from prometheus_client import multiprocess
 
                 multiprocess.mark_process_dead(process.pid)
+        return status
     finally:
         if metrics_dir is not None:
             metrics_dir.cleanup()
-    return status

@@ -3,10 +3,15 @@ structured access logs, several workers on one port, the metrics endpoint."""
 
 from __future__ import annotations
 
+import json
 import queue
 import re
+import socket
+import subprocess
 import threading
+import time
 import urllib.request
+from pathlib import Path
 
 import grpc
 import pytest
@@ -14,7 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from analyzer.api.v1 import analyzer_service_pb2 as pb
 from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
-from tests.service.process import ServerProcess
+from tests.service.process import SERVER, ServerProcess
 
 LIST = pb.ListDetectorsRequest()
 
@@ -151,3 +156,56 @@ def test_help_shows_effective_defaults_and_refuses_unknown_log_levels(monkeypatc
     with pytest.raises(SystemExit):
         parser.parse_args(["--log-level", "loud"])
     assert "invalid choice: 'loud'" in capsys.readouterr().err
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has exited (a zombie not yet reaped counts as exited)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_one_error_line_not_a_traceback(workers):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        address = f"127.0.0.1:{holder.getsockname()[1]}"
+        done = subprocess.run(
+            [str(SERVER), "--address", address, "--workers", workers],
+            capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    errors = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert any(
+        e["level"] == "error" and f"cannot listen on {address}" in e["msg"] for e in errors
+    ), done.stderr
+
+
+def test_workers_give_up_at_once_when_the_first_cannot_bind():
+    """192.0.2.1 (TEST-NET-1) is no address of this host: the first worker exits, and the
+    server with it, well before the start timeout."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(SERVER), "--address", "192.0.2.1:0", "--workers", "2"],
+        capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert time.monotonic() - started < 60
+    assert "not all 2 workers started on 192.0.2.1:0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_workers_stop_when_the_parent_is_killed():
+    server = ServerProcess("--workers", "2")
+    with server.start(listening=2):
+        pids = {r["pid"] for r in server.records if r.get("event") == "listening"}
+        assert len(pids) == 2
+        server.proc.kill()
+        server.proc.wait(10)
+        deadline = time.monotonic() + 30
+        while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert all(_gone(pid) for pid in pids)
