@@ -122,7 +122,13 @@ def diagnose(
     log: TrainingLog, *, hints: Hints | None = None, settings: Settings | None = None
 ) -> Diagnosis:
     """Diagnose one run."""
-    ctx = RunContext(log, hints, settings or DEFAULT_SETTINGS)
+    return diagnose_prepared(RunContext(log, hints, settings or DEFAULT_SETTINGS))
+
+
+def diagnose_prepared(ctx: RunContext) -> Diagnosis:
+    """Diagnose the run ``ctx`` prepared, for a caller that reads the prepared curves too
+    (preparing them is most of the time on a long step log: do it once)."""
+    log = ctx.log
     findings, failures = run_detectors(ctx)
     ranked = tuple(sorted(findings, key=_rank_key))
     verdict = _verdict(ranked)
@@ -145,4 +151,4 @@ def diagnose(
     )
 
 
-__all__ = ["diagnose", "summarize"]
+__all__ = ["diagnose", "diagnose_prepared", "summarize"]

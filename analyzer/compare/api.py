@@ -49,7 +49,7 @@ from analyzer.compare.model import (
 )
 from analyzer.compare.notes import notes_for, summary_for
 from analyzer.detectors.context import Curve, RunContext, prepare
-from analyzer.engine import diagnose
+from analyzer.engine import diagnose_prepared
 from analyzer.errors import InputError
 from analyzer.ingest import load, load_runs
 from analyzer.model import Direction, TrainingLog
@@ -160,11 +160,11 @@ def profile_run(
     else:
         log = load(spec.source, **dict(load_options or {}))
     name = spec.name or log.run_name or spec.label
-    diagnosis = diagnose(log, hints=hints, settings=settings)
+    ctx = RunContext(log, hints, settings or DEFAULT_SETTINGS)
+    diagnosis = diagnose_prepared(ctx)
     curves: dict[str, RunCurve] = {}
     directions: dict[str, str] = {}
     if metric is None:
-        ctx = RunContext(log, hints, settings)
         for c in (ctx.val, ctx.train):
             if c is not None:
                 curves[c.name] = _run_curve(name, c)

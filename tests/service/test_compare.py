@@ -149,14 +149,14 @@ def test_limits_count_all_runs_together():
 def test_a_comparison_holds_one_slot_of_the_concurrency_cap(monkeypatch):
     entered, release = threading.Event(), threading.Event()
 
-    def gated(log, hints=None, settings=None):
+    def gated(ctx):
         entered.set()
         release.wait(10)
-        from analyzer.engine import diagnose
+        from analyzer.engine import diagnose_prepared
 
-        return diagnose(log, hints=hints)
+        return diagnose_prepared(ctx)
 
-    monkeypatch.setattr("analyzer.compare.api.diagnose", gated)
+    monkeypatch.setattr("analyzer.compare.api.diagnose_prepared", gated)
     runs = [_file_run("ex4_minmax"), _file_run("ex4_unscaled")]
     with serving(ServerOptions(limits=ServiceLimits(max_concurrent=1))) as (server, stub):
         first = stub.CompareRuns.future(pb.CompareRunsRequest(runs=runs), timeout=60)
