@@ -14,7 +14,6 @@ Every input error names the request field it is about: ``runs[1].files[0].conten
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from analyzer.api import codec
@@ -22,6 +21,7 @@ from analyzer.compare import Comparison, Criterion
 from analyzer.compare.api import (
     DEFAULT_MARGIN,
     RunSpec,
+    check_options,
     compare_profiles,
     profile_run,
     with_unique_names,
@@ -112,11 +112,8 @@ def decode_request(request, limits: ServiceLimits) -> tuple[list[RunRequest], Co
         )
     runs = [_run(i, r) for i, r in enumerate(request.runs)]
     alpha = request.alpha if request.HasField("alpha") else None
-    if alpha is not None and not 0 < alpha < 1:
-        raise InputError(f"alpha must lie between 0 and 1, got {alpha}", field="alpha")
     margin = request.margin if request.HasField("margin") else DEFAULT_MARGIN
-    if not (margin > 0 and math.isfinite(margin)):
-        raise InputError(f"margin must be a positive number, got {margin}", field="margin")
+    check_options(alpha, margin)
     options = CompareOptions(
         metric=request.metric if request.HasField("metric") and request.metric else None,
         hints=codec.hints_from_proto(request.hints),
