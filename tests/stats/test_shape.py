@@ -229,21 +229,42 @@ def test_fit_equals_the_previous_implementation(monkeypatch, seed):
     assert new.remaining_se == pytest.approx(old.remaining_se, rel=1e-2)
 
 
-def test_curve_fit_falls_back_to_the_bounded_method_outside_the_bounds():
-    """A straight decline has its exponential time scale at infinity: Levenberg-Marquardt
-    leaves the allowed range, and the bounded method's answer (on the bound) is returned."""
-    u = np.linspace(0.0, 1.0, 60)
-    y = 1.0 - 0.3 * u + np.random.default_rng(0).normal(0, 1e-3, u.size)
-    unbounded, _ = optimize.curve_fit(
-        shape._exp_model, u, y, p0=(1.0, 1.0, 50.0), jac=shape._exp_jac, method="lm"
-    )
-    assert not 1e-3 <= unbounded[2] <= 100.0
-    popt, _ = shape._curve_fit(shape._exp_model, shape._exp_jac, u, y, (1.0, 1.0, 50.0), 100.0)
-    expected, _ = _bounded_trust_region_fit(
-        shape._exp_model, shape._exp_jac, u, y, (1.0, 1.0, 50.0), 100.0
-    )
-    assert popt[2] <= 100.0
-    np.testing.assert_allclose(popt, expected)
+def _rss(model, u, y, popt) -> float:
+    return float(np.sum((y - model(u, *popt)) ** 2))
+
+
+@pytest.mark.parametrize(
+    ("model", "jac", "curve", "p0", "upper"),
+    [
+        # A straight decline: the exponential's time scale runs to its cap.
+        (shape._exp_model, shape._exp_jac, lambda u: 1.0 - 0.3 * u, (1.0, 1.0, 50.0), 100.0),
+        # A slow exponential: the power law flattens to its lowest exponent.
+        (
+            shape._power_model,
+            shape._power_jac,
+            lambda u: 2.0 * np.exp(-u / 60.0),
+            (1.0, 1.0, 0.05),
+            20.0,
+        ),
+    ],
+)
+def test_an_optimum_on_a_bound_matches_the_bounded_method(model, jac, curve, p0, upper):
+    """Levenberg-Marquardt leaves the allowed range; the closed-form fit on the bound agrees
+    with scipy's bounded trust-region method (which stops just inside it), fits at least as
+    well, and has its covariance."""
+    u = np.linspace(0.0, 1.0, 60) if model is shape._exp_model else np.arange(100.0)
+    y = curve(u) + np.random.default_rng(0).normal(0, 1e-3, u.size)
+    try:
+        unbounded, _ = optimize.curve_fit(model, u, y, p0=p0, jac=jac, method="lm", maxfev=100)
+        assert not 1e-3 <= unbounded[2] <= upper
+    except RuntimeError:
+        pass  # wandered off without converging
+    popt, pcov = shape._curve_fit(model, jac, u, y, p0, upper)
+    expected, expected_cov = _bounded_trust_region_fit(model, jac, u, y, p0, upper)
+    assert popt[2] in (1e-3, upper)
+    assert _rss(model, u, y, popt) <= _rss(model, u, y, expected) * (1 + 1e-9)
+    np.testing.assert_allclose(popt, expected, rtol=1e-3)
+    np.testing.assert_allclose(np.sqrt(np.diag(pcov)), np.sqrt(np.diag(expected_cov)), rtol=1e-2)
 
 
 _SCIPY_CURVE_FIT = optimize.curve_fit
