@@ -251,19 +251,22 @@ def _grid_start(basis, grid, y):
 _MIN_RATE = 1e-3  # lower bound of the time-scale parameter of both models
 #: Levenberg-Marquardt converges from the grid's start in a few dozen evaluations when the
 #: optimum is inside the bounds; when it is not, it wanders (thousands of evaluations), so it
-#: gives up early and the bounded method takes over.
+#: gives up early and the bounded fits of :func:`_curve_fit` take over.
 LM_MAX_EVALUATIONS = 100
 
 
 def _curve_fit(model, jac, u, y, p0, upper):
     """``curve_fit`` of ``a + b * basis(u; p)`` with ``_MIN_RATE <= p <= upper``.
 
-    Levenberg-Marquardt (MINPACK, in C) first: from the grid's start it converges in a few
-    iterations, several times faster than the bounded trust-region method, whose per-iteration
-    Python cost dominated a short run's diagnosis. Only when it fails, gives up after
-    ``LM_MAX_EVALUATIONS`` or ends outside the bounds is the bounded method run; inside them
-    both find the same least-squares optimum; an optimum on a bound is found in closed form
-    (:func:`_fit_on_bound`), and the bounded method is left for the rest."""
+    In order of cost:
+
+    1. Levenberg-Marquardt (MINPACK, in C): from the grid's start it converges in a few
+       iterations when the optimum lies inside the bounds, several times faster than the
+       bounded trust-region method, whose per-iteration Python cost dominated a short run's
+       diagnosis. Both find the same least-squares optimum there.
+    2. When it fails, gives up after ``LM_MAX_EVALUATIONS`` or ends outside the bounds, the
+       optimum is usually on a bound: :func:`_fit_on_bound` solves that case in closed form.
+    3. Otherwise scipy's bounded trust-region method."""
     try:
         popt, pcov = optimize.curve_fit(
             model, u, y, p0=p0, jac=jac, method="lm", maxfev=LM_MAX_EVALUATIONS
