@@ -218,6 +218,7 @@ class RunContext:
         self.val_accuracy = prepare(acc, settings) if acc and not self.proxy else None
         lr = log.get("lr", Split.TRAIN)
         self.lr = prepare(lr, settings) if lr else None
+        self._trends: dict[tuple[Curve, tuple[int, int, int], float], TrendAnalysis] = {}
 
     # --- shared measurements ---------------------------------------------------------------
     @property
@@ -239,12 +240,17 @@ class RunContext:
         self, curve: Curve, part: slice | None = None, alpha: float | None = None
     ) -> TrendAnalysis:
         """Autocorrelation-corrected Mann-Kendall + Sen's slope over a slice of finite points
-        (``alpha``: that of the slope's two-sided interval, default ``settings.alpha``)."""
+        (``alpha``: that of the slope's two-sided interval, default ``settings.alpha``).
+        Cached per curve, range and alpha: several detectors test the same stretch (the
+        validation loss after its minimum, for one)."""
         part = part or slice(None)
         alpha = self.settings.alpha if alpha is None else alpha
-        return trend_analysis(
-            curve.y[part], t=curve.x[part], method=self.settings.trend_method, alpha=alpha
-        )
+        key = (curve, part.indices(curve.n_finite), alpha)
+        if key not in self._trends:
+            self._trends[key] = trend_analysis(
+                curve.y[part], t=curve.x[part], method=self.settings.trend_method, alpha=alpha
+            )
+        return self._trends[key]
 
     @cached_property
     def lr_drops(self) -> np.ndarray:

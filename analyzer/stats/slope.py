@@ -74,6 +74,7 @@ curve), unlike a trend test's p-value, so it is *not* marked insufficient.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass
 
@@ -404,9 +405,32 @@ class PairwiseSlopes:
         return self.values[indices]
 
 
+#: Up to this many points, :func:`_all_slopes` gathers every pair at once through index arrays
+#: (cached per size): one lag at a time costs three numpy calls per lag, which is most of a
+#: trend test on a 100-epoch run. Above it, the per-lag calls are a small share of the work and
+#: the index arrays (16 bytes per pair) would not be.
+GATHER_MAX_N = 400
+
+
+@functools.lru_cache(maxsize=16)
+def _pairs_by_lag(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)`` of every pair i < j, ordered by lag ``j - i`` and then by ``i``."""
+    lags = np.arange(1, n)
+    counts = n - lags
+    first = np.cumsum(counts) - counts  # where each lag's pairs begin
+    i = np.arange(n * (n - 1) // 2) - np.repeat(first, counts)
+    j = i + np.repeat(lags, counts)
+    i.flags.writeable = j.flags.writeable = False  # shared by every caller
+    return i, j
+
+
 def _all_slopes(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Every (x_j - x_i) / (t_j - t_i), i < j, filled one lag at a time into one buffer."""
+    """Every (x_j - x_i) / (t_j - t_i), i < j, lag by lag (the same floats in the same order
+    either way it is computed)."""
     n = x.size
+    if n <= GATHER_MAX_N:
+        i, j = _pairs_by_lag(n)
+        return (x[j] - x[i]) / (t[j] - t[i])
     out = np.empty(n * (n - 1) // 2)
     start = 0
     for lag in range(1, n):
