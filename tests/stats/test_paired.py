@@ -28,6 +28,24 @@ def test_wilcoxon_matches_scipy(alternative):
     assert r.n == r.n_nonzero == 80 and r.alternative == alternative
 
 
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_exact_small_sample_p_values_are_scipys_floats(alternative):
+    # Up to 50 untied differences the p-value comes from our own exact null table; it must
+    # be the very float scipy gives, on both sides of the mean (the two summation branches),
+    # and samples with ties must still go to scipy's approximation unchanged.
+    rng = np.random.default_rng(3)
+    for n in (3, 4, 7, 13, 20, 35, 50, 51):
+        for shift in (-0.8, -0.2, 0.0, 0.3, 1.0):
+            d = rng.normal(shift, 1.0, n)
+            for sample in (d, np.round(d, 1)):
+                r = wilcoxon_signed_rank(sample, alternative=alternative)
+                nz = sample[sample != 0]
+                if nz.size < 3:
+                    continue
+                ref = stats.wilcoxon(nz, alternative=alternative)
+                assert (r.statistic, r.p_value) == (float(ref.statistic), float(ref.pvalue))
+
+
 def test_rank_biserial_from_scipys_positive_rank_sum():
     rng = np.random.default_rng(2)
     d = rng.normal(0.3, 1.0, 40)
