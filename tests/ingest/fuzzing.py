@@ -4,9 +4,10 @@ or raise one of the documented :class:`~analyzer.errors.InputError` types, never
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+from hypothesis import strategies as st
 
 from analyzer.errors import InputError
 from analyzer.ingest.base import IngestLimits, Parser, RawRun, SourceFile
@@ -37,3 +38,29 @@ def parse_or_input_error(
                 assert series.steps.shape == series.values.shape
         parsed.extend(runs)
     return parsed
+
+
+def mutations(
+    samples: Sequence[bytes], pieces: Sequence[bytes], *, max_repeat: int, max_delete: int
+) -> st.SearchStrategy[bytes]:
+    """Valid ``samples`` damaged 1-4 times: truncated, a byte flipped, one of the
+    format-specific ``pieces`` inserted up to ``max_repeat`` times in a row, or up to
+    ``max_delete`` bytes deleted."""
+
+    @st.composite
+    def mutated(draw) -> bytes:
+        data = bytearray(draw(st.sampled_from(samples)))
+        for _ in range(draw(st.integers(1, 4))):
+            op = draw(st.sampled_from(["truncate", "flip", "insert", "delete"]))
+            pos = draw(st.integers(0, len(data)))
+            if op == "truncate":
+                del data[pos:]
+            elif op == "flip" and pos < len(data):
+                data[pos] ^= draw(st.integers(1, 255))
+            elif op == "insert":
+                data[pos:pos] = draw(st.sampled_from(pieces)) * draw(st.integers(1, max_repeat))
+            elif op == "delete":
+                del data[pos : pos + draw(st.integers(1, max_delete))]
+        return bytes(data)
+
+    return mutated()

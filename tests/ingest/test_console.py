@@ -19,7 +19,7 @@ from analyzer.errors import EmptyLogError, FormatError, InputError, LimitExceede
 from analyzer.ingest.base import IngestLimits, SourceFile
 from analyzer.ingest.console import KERAS_CONSOLE, PARSERS, TEXT_LOG, parse_text_line
 from analyzer.model import Granularity, normalize_name
-from tests.ingest.fuzzing import parse_or_input_error
+from tests.ingest.fuzzing import mutations, parse_or_input_error
 
 LIMITS = IngestLimits()
 
@@ -362,42 +362,27 @@ SAMPLES = [
 ]
 
 
-@st.composite
-def mutated(draw):
-    data = bytearray(draw(st.sampled_from(SAMPLES)))
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["truncate", "flip", "insert", "delete"]))
-        pos = draw(st.integers(0, len(data)))
-        if op == "truncate":
-            del data[pos:]
-        elif op == "flip" and pos < len(data):
-            data[pos] ^= draw(st.integers(1, 255))
-        elif op == "insert":
-            piece = draw(
-                st.sampled_from(
-                    [
-                        b"9",
-                        b"1.",
-                        b"-",
-                        b": ",
-                        b"=",
-                        b"/",
-                        b"\r",
-                        b"\b",
-                        b"\x1b[",
-                        b"epoch ",
-                        b"Epoch 1/3\n",
-                        b"nan",
-                        b"e",
-                        b"[",
-                        b"\xff",
-                    ]
-                )
-            )
-            data[pos:pos] = piece * draw(st.integers(1, 3000))
-        elif op == "delete":
-            del data[pos : pos + draw(st.integers(1, 40))]
-    return bytes(data)
+CONSOLE_PIECES = [
+    b"9",
+    b"1.",
+    b"-",
+    b": ",
+    b"=",
+    b"/",
+    b"\r",
+    b"\b",
+    b"\x1b[",
+    b"epoch ",
+    b"Epoch 1/3\n",
+    b"nan",
+    b"e",
+    b"[",
+    b"\xff",
+]
+
+
+def mutated():
+    return mutations(SAMPLES, CONSOLE_PIECES, max_repeat=3000, max_delete=40)
 
 
 def _only_input_errors(data: bytes) -> None:

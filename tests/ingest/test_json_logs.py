@@ -19,7 +19,7 @@ from analyzer.errors import EmptyLogError, FormatError, LimitExceededError, Pars
 from analyzer.ingest.base import IngestLimits, SourceFile
 from analyzer.ingest.json_logs import HF_TRAINER_STATE, KERAS_JSON, PARSERS, TB_JSON
 from analyzer.model import Granularity, Split, normalize_name
-from tests.ingest.fuzzing import parse_or_input_error
+from tests.ingest.fuzzing import mutations, parse_or_input_error
 
 LIMITS = IngestLimits()
 
@@ -456,41 +456,26 @@ SAMPLES = [
 ]
 
 
-@st.composite
-def mutated(draw):
-    data = bytearray(draw(st.sampled_from(SAMPLES)))
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["truncate", "flip", "insert", "delete"]))
-        pos = draw(st.integers(0, len(data)))
-        if op == "truncate":
-            del data[pos:]
-        elif op == "flip" and pos < len(data):
-            data[pos] ^= draw(st.integers(1, 255))
-        elif op == "insert":
-            piece = draw(
-                st.sampled_from(
-                    [
-                        b"[",
-                        b"]",
-                        b"{",
-                        b"}",
-                        b'"',
-                        b",",
-                        b"9" * 400,
-                        b"NaN",
-                        b"-",
-                        b"1e999",
-                        b"null",
-                        b"true",
-                        b"\n",
-                        b"\xff",
-                    ]
-                )
-            )
-            data[pos:pos] = piece * draw(st.integers(1, 50))
-        elif op == "delete":
-            del data[pos : pos + draw(st.integers(1, 20))]
-    return bytes(data)
+JSON_PIECES = [
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b'"',
+    b",",
+    b"9" * 400,
+    b"NaN",
+    b"-",
+    b"1e999",
+    b"null",
+    b"true",
+    b"\n",
+    b"\xff",
+]
+
+
+def mutated():
+    return mutations(SAMPLES, JSON_PIECES, max_repeat=50, max_delete=20)
 
 
 def _only_input_errors(data: bytes) -> None:
