@@ -19,8 +19,9 @@ fit that says where it is heading and how much improvement is left.
   Starting values come from a grid over the nonlinear parameter with ``a`` and ``b`` solved
   exactly by linear least squares at each grid point (variable projection: a line in the basis,
   in closed form for all grid points at once), refined on two finer grids around the best, so
-  ``curve_fit`` (with analytic Jacobians) starts next to the optimum, needs few iterations and
-  rarely fails; when it does, the result says why instead of raising.
+  Levenberg-Marquardt (MINPACK with analytic Jacobians, called as ``curve_fit`` calls it but
+  without its wrappers) starts next to the optimum, needs few iterations and rarely fails;
+  when it does, the result says why instead of raising.
   Standard errors come from the covariance, inflated by the residuals' integrated
   autocorrelation time (``n / n_eff``) because loss curve residuals are rarely independent; the
   CI of the remaining improvement uses the delta method with a t quantile (df = n - 3).
@@ -33,7 +34,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, optimize, signal
+from scipy import linalg, ndimage, optimize, signal
+from scipy.optimize import _minpack  # private: MINPACK lmder as leastsq calls it
 
 from analyzer.stats.autocorr import effective_sample_size
 from analyzer.stats.distributions import StudentT
@@ -56,14 +58,24 @@ class NoiseScale:
         return self.insufficient is None
 
 
+def _median(x: np.ndarray) -> float:
+    """``np.median`` of a 1-D float array, the same float (NaN if any value is NaN) without
+    its generic wrapper, which costs ~10 us on the short series this module sees."""
+    x = np.sort(x)
+    m = x.size // 2
+    if x.size == 0 or math.isnan(x[-1]):  # np.sort puts NaN last
+        return math.nan
+    return float(x[m]) if x.size % 2 else (float(x[m - 1]) + float(x[m])) / 2.0
+
+
 def noise_scale(values: np.ndarray) -> NoiseScale:
     """``1.4826 * MAD(diff(x)) / sqrt(2)`` over the finite values (needs at least 3)."""
     x = np.asarray(values, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
     if x.size < 3:
         return NoiseScale(math.nan, int(x.size), insufficient="fewer than 3 finite values")
-    d = np.diff(x)
-    mad = float(np.median(np.abs(d - np.median(d))))
+    d = x[1:] - x[:-1]
+    mad = _median(np.abs(d - _median(d)))
     return NoiseScale(_MAD_TO_SIGMA * mad / math.sqrt(2.0), int(x.size))
 
 
@@ -215,25 +227,41 @@ def _best_on_grid(basis, grid, y):
     best. With ``g`` fixed the model is a line in the basis: ``b = Sxy / Sxx`` and
     ``a = mean(y) - b * mean(basis)`` in closed form, for a block of grid values at once
     (``basis`` maps a column of g values to one row of basis values each)."""
-    yc = y - y.mean()
+    n = y.size
+    y_mean = y.sum() / n  # the float y.mean() returns, without its wrapper's cost
+    yc = y - y_mean
     syy = float(yc @ yc)
-    block = max(1, _GRID_CELLS // y.size)
+    block = max(1, _GRID_CELLS // n)
     best = (math.inf, 0.0, 0.0, 0.0)
     for lo in range(0, grid.size, block):
         g = grid[lo : lo + block]
         phi = basis(g[:, None])
-        mean = phi.mean(axis=1)
+        mean = phi.sum(axis=1) / n
         pc = phi - mean[:, None]
         sxx = np.einsum("ij,ij->i", pc, pc)
         sxy = pc @ yc
-        flat = sxx <= 0.0  # a constant basis: the best line is the mean (b = 0)
-        slope = np.where(flat, 0.0, sxy / np.where(flat, 1.0, sxx))
+        # b = 0 where the basis is constant (sxx = 0): the best line is the mean.
+        slope = np.divide(sxy, sxx, out=np.zeros_like(sxy), where=sxx > 0.0)
         rss = syy - slope * sxy
-        i = int(np.argmin(rss))
+        i = int(rss.argmin())
         if rss[i] < best[0]:
-            a = float(y.mean() - slope[i] * mean[i])
+            a = float(y_mean - slope[i] * mean[i])
             best = (float(rss[i]), a, float(slope[i]), float(g[i]))
     return best
+
+
+_ZOOM_POINTS = 41
+_ZOOM_STEPS = np.arange(_ZOOM_POINTS, dtype=np.float64)
+
+
+def _zoom_grid(lo, hi):
+    """``np.geomspace(lo, hi, 41)`` for positive ``lo < hi``, the same floats computed the same
+    way (``10 ** linspace(log10(lo), log10(hi))`` with exact ends) without its generic
+    wrapper, which cost more than a grid's least squares."""
+    log_lo, log_hi = np.log10((lo, hi))
+    grid = np.power(10.0, _ZOOM_STEPS * ((log_hi - log_lo) / (_ZOOM_POINTS - 1)) + log_lo)
+    grid[0], grid[-1] = lo, hi
+    return grid
 
 
 def _grid_start(basis, grid, y):
@@ -242,10 +270,15 @@ def _grid_start(basis, grid, y):
     _, a, b, g = _best_on_grid(basis, grid, y)
     ratio = float(grid[1] / grid[0])
     for _ in range(_GRID_ZOOMS):
-        grid = np.geomspace(g / ratio, g * ratio, 41)
+        grid = _zoom_grid(g / ratio, g * ratio)
         ratio = float(grid[1] / grid[0])
         _, a, b, g = _best_on_grid(basis, grid, y)
     return a, b, g
+
+
+# The coarse grids of the two models' nonlinear parameter (rescaled time constant, exponent).
+_EXP_GRID = np.geomspace(0.01, 10.0, 40)
+_POWER_GRID = np.geomspace(0.02, 5.0, 40)
 
 
 _MIN_RATE = 1e-3  # lower bound of the time-scale parameter of both models
@@ -260,21 +293,16 @@ def _curve_fit(model, jac, u, y, p0, upper):
 
     In order of cost:
 
-    1. Levenberg-Marquardt (MINPACK, in C): from the grid's start it converges in a few
-       iterations when the optimum lies inside the bounds, several times faster than the
-       bounded trust-region method, whose per-iteration Python cost dominated a short run's
-       diagnosis. Both find the same least-squares optimum there.
+    1. Levenberg-Marquardt (:func:`_levenberg_marquardt`, MINPACK in C): from the grid's
+       start it converges in a few iterations when the optimum lies inside the bounds,
+       several times faster than the bounded trust-region method, whose per-iteration Python
+       cost dominated a short run's diagnosis. Both find the same least-squares optimum there.
     2. When it fails, gives up after ``LM_MAX_EVALUATIONS`` or ends outside the bounds, the
        optimum is usually on a bound: :func:`_fit_on_bound` solves that case in closed form.
     3. Otherwise scipy's bounded trust-region method."""
-    try:
-        popt, pcov = optimize.curve_fit(
-            model, u, y, p0=p0, jac=jac, method="lm", maxfev=LM_MAX_EVALUATIONS
-        )
-        if _MIN_RATE <= popt[2] <= upper:
-            return popt, pcov
-    except (RuntimeError, optimize.OptimizeWarning, np.linalg.LinAlgError):
-        pass
+    fit = _levenberg_marquardt(model, jac, u, y, p0)
+    if fit is not None and _MIN_RATE <= fit[0][2] <= upper:
+        return fit
     on_bound = _fit_on_bound(model, jac, u, y, upper)
     if on_bound is not None:
         return on_bound
@@ -282,6 +310,40 @@ def _curve_fit(model, jac, u, y, p0, upper):
         model, u, y, p0=p0, jac=jac, maxfev=5000,
         bounds=([-np.inf, -np.inf, _MIN_RATE], [np.inf, np.inf, upper]),
     )  # fmt: skip
+
+
+_LM_TOLERANCE = 1.49012e-8  # leastsq's default ftol and xtol
+_LM_SUCCESS = (1, 2, 3, 4)  # MINPACK's "converged" exit codes
+_TRTRI = linalg.get_lapack_funcs("trtri", (np.empty((3, 3)),))  # inverse of a triangular matrix
+
+
+def _levenberg_marquardt(model, jac, u, y, p0):
+    """``(popt, pcov)`` of ``curve_fit(model, u, y, p0, jac=jac, method="lm",
+    maxfev=LM_MAX_EVALUATIONS)``, or None where it would raise or warn that the covariance
+    could not be estimated.
+
+    It runs the same MINPACK ``lmder`` call with the same arguments and computes the covariance
+    from its QR factors as ``leastsq`` and ``curve_fit`` do, so the floats are the same; it
+    skips their wrappers (input checks, two extra evaluations of model and Jacobian, a
+    memoizer, argument parsing), which cost several times MINPACK's own run from the grid's
+    close start. ``_minpack._lmder`` is private scipy API: a test compares this with
+    ``curve_fit`` bit for bit."""
+    x, info, status = _minpack._lmder(
+        lambda p: model(u, *p) - y, lambda p: jac(u, *p), np.array(p0, dtype=np.float64), (),
+        1, 0, _LM_TOLERANCE, _LM_TOLERANCE, 0.0, LM_MAX_EVALUATIONS, 100, None,
+    )  # fmt: skip
+    if status not in _LM_SUCCESS:
+        return None
+    # leastsq's covariance: (R'R)^-1 from the pivoted QR of the last Jacobian, via inv(R).
+    inv_r, trtri_status = _TRTRI(np.triu(info["fjac"].T[:3, :]))
+    if trtri_status != 0:
+        return None
+    inv_r[info["ipvt"]] = inv_r.copy()
+    fvec = info["fvec"]
+    pcov = (inv_r @ inv_r.T) * (np.sum(fvec**2) / (fvec.size - 3))
+    if np.isnan(pcov).any():
+        return None
+    return x, pcov
 
 
 _BOUND_GRID = 64  # time-scale values between the bounds that must all fit worse than a bound
@@ -315,8 +377,7 @@ def _fit_one(name, s, y, span, steps_unit):
         try:
             if name == "exponential":
                 u = s / span
-                grid = np.geomspace(0.01, 10.0, 40)
-                a0, b0, k0 = _grid_start(lambda k: np.exp(-u / k), grid, y)
+                a0, b0, k0 = _grid_start(lambda k: np.exp(-u / k), _EXP_GRID, y)
                 popt, pcov = _curve_fit(_exp_model, _exp_jac, u, y, (a0, b0, k0), 100.0)
                 # back to caller's time units: tau = k * span
                 jac = np.diag([1.0, 1.0, span])
@@ -324,8 +385,7 @@ def _fit_one(name, s, y, span, steps_unit):
                 pcov = jac @ pcov @ jac
             else:
                 u = s / steps_unit
-                grid = np.geomspace(0.02, 5.0, 40)
-                a0, b0, c0 = _grid_start(lambda c: np.power(u + 1.0, -c), grid, y)
+                a0, b0, c0 = _grid_start(lambda c: np.power(u + 1.0, -c), _POWER_GRID, y)
                 popt, pcov = _curve_fit(_power_model, _power_jac, u, y, (a0, b0, c0), 20.0)
         except (RuntimeError, ValueError, optimize.OptimizeWarning, np.linalg.LinAlgError) as e:
             return None, f"{name} fit failed: {e}"
@@ -357,7 +417,7 @@ def fit_convergence(
     n = int(y.size)
     if n < MIN_FIT_POINTS:
         return _failed(f"fewer than {MIN_FIT_POINTS} finite points", n, confidence)
-    if np.all(y == y[0]):
+    if (y == y[0]).all():
         return _failed("constant series", n, confidence)
     order = np.argsort(tt, kind="stable")
     y, tt = y[order], tt[order]
@@ -365,18 +425,19 @@ def fit_convergence(
     span = float(s[-1])
     if span <= 0:
         return _failed("all points at the same time", n, confidence)
-    unit = float(np.median(np.diff(s))) or span / (n - 1)
+    unit = _median(s[1:] - s[:-1]) or span / (n - 1)
     # Fit the standardized curve (well conditioned at any loss scale), then scale back.
     with np.errstate(over="ignore", invalid="ignore"):
-        loc, scale = float(np.mean(y)), float(np.std(y))
+        loc, scale = float(y.mean()), float(y.std())
     if not 1e-100 < scale < 1e100:
         return _failed("values outside the range a fit can handle", n, confidence)
     back = np.array([scale, scale, 1.0])
+    standardized = (y - loc) / scale
 
     fits, aic, reasons = {}, {}, []
     for name in ("exponential", "power"):
         with np.errstate(all="ignore"):
-            fit, reason = _fit_one(name, s, (y - loc) / scale, span, unit)
+            fit, reason = _fit_one(name, s, standardized, span, unit)
         if fit is None:
             reasons.append(reason)
             aic[name] = math.nan
@@ -385,23 +446,23 @@ def fit_convergence(
         popt[0] += loc
         model = _exp_model if name == "exponential" else _power_model
         u = s if name == "exponential" else s / unit
-        rss = float(np.sum((y - model(u, *popt)) ** 2))
+        residual = y - model(u, *popt)
+        rss = float((residual * residual).sum())
         aic[name] = _aicc(rss, n, 3)
-        fits[name] = (popt, pcov, rss, u)
+        fits[name] = (popt, pcov, rss, u, residual)
     if not fits:
         return _failed("; ".join(reasons), n, confidence, aic)
-    aic["constant"] = _aicc(float(np.sum((y - y.mean()) ** 2)), n, 1)
+    centered = y - loc  # loc is y's mean
+    aic["constant"] = _aicc(float((centered * centered).sum()), n, 1)
     if aic["constant"] < min(aic[k] for k in fits):
         return _constant(y, aic, confidence)
 
     name = min(fits, key=lambda k: aic[k])
-    popt, pcov, rss, u = fits[name]
-    model = _exp_model if name == "exponential" else _power_model
+    popt, pcov, rss, u, residual = fits[name]
     a, b, p = (float(v) for v in popt)
-    residual = y - model(u, *popt)
     inflation = float(n / effective_sample_size(residual))
     pcov = pcov * inflation
-    se = np.sqrt(np.clip(np.diag(pcov), 0.0, None))
+    se = [math.sqrt(max(float(pcov[i, i]), 0.0)) for i in range(3)]
 
     last = float(u[-1])
     if name == "exponential":
@@ -422,7 +483,7 @@ def fit_convergence(
     return ConvergenceFit(
         model=name,
         asymptote=a,
-        asymptote_se=float(se[0]),
+        asymptote_se=se[0],
         tau=tau,
         t90=t90,
         fitted_last=fitted_last,
@@ -431,7 +492,7 @@ def fit_convergence(
         remaining_ci=(remaining - q * remaining_se, remaining + q * remaining_se),
         remaining_relative=remaining / abs(fitted_last) if fitted_last != 0 else math.nan,
         params=(a, b, p),
-        stderr=(float(se[0]), float(se[1]), float(se[2])),
+        stderr=(se[0], se[1], se[2]),
         aic=aic,
         residual_sigma=math.sqrt(rss / (n - 3)),
         inflation=inflation,
