@@ -206,7 +206,7 @@ def _exp_model(s, a, b, k):
 
 def _exp_jac(s, a, b, k):
     e = np.exp(-s / k)
-    return np.column_stack((np.ones_like(s), e, b * e * s / (k * k)))
+    return _jacobian(e, b * e * s / (k * k))
 
 
 def _power_model(s, a, b, c):
@@ -215,22 +215,38 @@ def _power_model(s, a, b, c):
 
 def _power_jac(s, a, b, c):
     p = np.power(s + 1.0, -c)
-    return np.column_stack((np.ones_like(s), p, -b * p * np.log1p(s)))
+    return _jacobian(p, -b * p * np.log1p(s))
+
+
+def _jacobian(basis, rate):
+    """The columns ``(1, basis, rate)`` as an (n, 3) array: ``np.column_stack``'s result at
+    half its cost (Levenberg-Marquardt calls this a few times per fit)."""
+    out = np.empty((basis.size, 3))
+    out[:, 0] = 1.0
+    out[:, 1] = basis
+    out[:, 2] = rate
+    return out
 
 
 _GRID_CELLS = 1 << 20  # basis values evaluated at once: bounds the grid's memory on long series
 _GRID_ZOOMS = 2  # finer grids around the best value: a closer start saves curve_fit iterations
 
 
-def _best_on_grid(basis, grid, y):
+def _centered(y):
+    """``(mean(y), y - mean(y), sum of squares of the latter)``, which every grid shares."""
+    y_mean = y.sum() / y.size  # the float y.mean() returns, without its wrapper's cost
+    yc = y - y_mean
+    return y_mean, yc, float(yc @ yc)
+
+
+def _best_on_grid(basis, grid, y, centered=None):
     """Least-squares ``a + b * basis(g)`` for every ``g`` in ``grid``; ``(rss, a, b, g)`` of the
     best. With ``g`` fixed the model is a line in the basis: ``b = Sxy / Sxx`` and
     ``a = mean(y) - b * mean(basis)`` in closed form, for a block of grid values at once
-    (``basis`` maps a column of g values to one row of basis values each)."""
+    (``basis`` maps a column of g values to one row of basis values each). ``centered`` is
+    ``_centered(y)`` when the caller has it."""
     n = y.size
-    y_mean = y.sum() / n  # the float y.mean() returns, without its wrapper's cost
-    yc = y - y_mean
-    syy = float(yc @ yc)
+    y_mean, yc, syy = centered or _centered(y)
     block = max(1, _GRID_CELLS // n)
     best = (math.inf, 0.0, 0.0, 0.0)
     for lo in range(0, grid.size, block):
@@ -267,12 +283,13 @@ def _zoom_grid(lo, hi):
 def _grid_start(basis, grid, y):
     """Starting ``(a, b, g)`` for a fit of ``a + b * basis(g)``: the best of the geometric
     ``grid`` (variable projection), then of finer grids spanning one step either side of it."""
-    _, a, b, g = _best_on_grid(basis, grid, y)
+    centered = _centered(y)
+    _, a, b, g = _best_on_grid(basis, grid, y, centered)
     ratio = float(grid[1] / grid[0])
     for _ in range(_GRID_ZOOMS):
         grid = _zoom_grid(g / ratio, g * ratio)
         ratio = float(grid[1] / grid[0])
-        _, a, b, g = _best_on_grid(basis, grid, y)
+        _, a, b, g = _best_on_grid(basis, grid, y, centered)
     return a, b, g
 
 
@@ -335,12 +352,14 @@ def _levenberg_marquardt(model, jac, u, y, p0):
     if status not in _LM_SUCCESS:
         return None
     # leastsq's covariance: (R'R)^-1 from the pivoted QR of the last Jacobian, via inv(R).
-    inv_r, trtri_status = _TRTRI(np.triu(info["fjac"].T[:3, :]))
+    r = info["fjac"][:, :3].T.copy()  # np.triu(fjac.T[:3, :]), without np.triu's cost
+    r[1, 0] = r[2, 0] = r[2, 1] = 0.0
+    inv_r, trtri_status = _TRTRI(r)
     if trtri_status != 0:
         return None
     inv_r[info["ipvt"]] = inv_r.copy()
     fvec = info["fvec"]
-    pcov = (inv_r @ inv_r.T) * (np.sum(fvec**2) / (fvec.size - 3))
+    pcov = (inv_r @ inv_r.T) * ((fvec * fvec).sum() / (fvec.size - 3))
     if np.isnan(pcov).any():
         return None
     return x, pcov
@@ -377,7 +396,8 @@ def _fit_one(name, s, y, span, steps_unit):
         try:
             if name == "exponential":
                 u = s / span
-                a0, b0, k0 = _grid_start(lambda k: np.exp(-u / k), _EXP_GRID, y)
+                minus_u = -u  # negated once for all grid values
+                a0, b0, k0 = _grid_start(lambda k: np.exp(minus_u / k), _EXP_GRID, y)
                 popt, pcov = _curve_fit(_exp_model, _exp_jac, u, y, (a0, b0, k0), 100.0)
                 # back to caller's time units: tau = k * span
                 jac = np.diag([1.0, 1.0, span])
@@ -385,11 +405,12 @@ def _fit_one(name, s, y, span, steps_unit):
                 pcov = jac @ pcov @ jac
             else:
                 u = s / steps_unit
-                a0, b0, c0 = _grid_start(lambda c: np.power(u + 1.0, -c), _POWER_GRID, y)
+                u1 = u + 1.0  # shifted once for all grid values
+                a0, b0, c0 = _grid_start(lambda c: np.power(u1, -c), _POWER_GRID, y)
                 popt, pcov = _curve_fit(_power_model, _power_jac, u, y, (a0, b0, c0), 20.0)
         except (RuntimeError, ValueError, optimize.OptimizeWarning, np.linalg.LinAlgError) as e:
             return None, f"{name} fit failed: {e}"
-    if not (np.all(np.isfinite(popt)) and np.all(np.isfinite(pcov))):
+    if not (np.isfinite(popt).all() and np.isfinite(pcov).all()):
         return None, f"{name} fit has no finite covariance"
     return (popt, pcov), None
 
@@ -428,7 +449,9 @@ def fit_convergence(
     unit = _median(s[1:] - s[:-1]) or span / (n - 1)
     # Fit the standardized curve (well conditioned at any loss scale), then scale back.
     with np.errstate(over="ignore", invalid="ignore"):
-        loc, scale = float(y.mean()), float(y.std())
+        loc = float(y.mean())
+        centered = y - loc
+        scale = math.sqrt((centered * centered).sum() / n)  # y.std(), the same float, cheaper
     if not 1e-100 < scale < 1e100:
         return _failed("values outside the range a fit can handle", n, confidence)
     back = np.array([scale, scale, 1.0])
@@ -452,7 +475,6 @@ def fit_convergence(
         fits[name] = (popt, pcov, rss, u, residual)
     if not fits:
         return _failed("; ".join(reasons), n, confidence, aic)
-    centered = y - loc  # loc is y's mean
     aic["constant"] = _aicc(float((centered * centered).sum()), n, 1)
     if aic["constant"] < min(aic[k] for k in fits):
         return _constant(y, aic, confidence)
