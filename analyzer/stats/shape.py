@@ -256,7 +256,8 @@ def _best_on_grid(basis, grid, y, centered=None):
         pc = phi - mean[:, None]
         sxx = np.einsum("ij,ij->i", pc, pc)
         sxy = pc @ yc
-        # b = 0 where the basis is constant (sxx = 0): the best line is the mean.
+        # b = 0 where the basis is constant (sxx = 0): the best line is the mean. (The basis
+        # values are finite, so sxx is never NaN.)
         slope = np.divide(sxy, sxx, out=np.zeros_like(sxy), where=sxx > 0.0)
         rss = syy - slope * sxy
         i = int(rss.argmin())
@@ -455,7 +456,7 @@ def fit_convergence(
     if not 1e-100 < scale < 1e100:
         return _failed("values outside the range a fit can handle", n, confidence)
     back = np.array([scale, scale, 1.0])
-    standardized = (y - loc) / scale
+    standardized = centered / scale
 
     fits, aic, reasons = {}, {}, []
     for name in ("exponential", "power"):
