@@ -28,6 +28,7 @@ from scipy import stats as _stats
 
 from analyzer.stats.autocorr import effective_sample_size
 from analyzer.stats.distributions import StudentT
+from analyzer.stats.order import average_ranks, median
 
 #: Exact Hodges-Lehmann (all n(n+1)/2 Walsh averages) up to this many differences; beyond it,
 #: the estimate uses this many evenly spaced order statistics, keeping memory bounded.
@@ -123,7 +124,7 @@ def wilcoxon_signed_rank(
             nan, nan, nan, nan, nan, n, int(nz.size), nan, dropped, alternative,
             insufficient=reason,
         )  # fmt: skip
-    ranks = _stats.rankdata(np.abs(nz))
+    ranks = average_ranks(np.abs(nz))
     r_plus = float(ranks[nz > 0].sum())
     r_minus = float(ranks[nz < 0].sum())
     if nz.size <= _EXACT_MAX_N and np.unique(ranks).size == nz.size:
@@ -136,7 +137,7 @@ def wilcoxon_signed_rank(
         statistic=statistic,
         p_value=p_value,
         rank_biserial=(r_plus - r_minus) / (r_plus + r_minus),
-        median_difference=float(np.median(d)),
+        median_difference=median(d),
         hodges_lehmann=hodges_lehmann(d),
         n=n,
         n_nonzero=int(nz.size),
@@ -196,8 +197,20 @@ def hodges_lehmann(d: np.ndarray) -> float:
     if d.size > HODGES_LEHMANN_EXACT_MAX:
         q = (np.arange(HODGES_LEHMANN_EXACT_MAX) + 0.5) / HODGES_LEHMANN_EXACT_MAX
         d = np.quantile(d, q)
-    i, j = np.triu_indices(d.size)
-    return float(np.median((d[i] + d[j]) / 2.0))
+    i, j = _walsh_pairs(d.size) if d.size <= _CACHED_WALSH_MAX else np.triu_indices(d.size)
+    return median((d[i] + d[j]) / 2.0)
+
+
+#: Up to this many differences the Walsh-pair indices are cached (16 sizes of at most 320 kB).
+_CACHED_WALSH_MAX = 200
+
+
+@functools.lru_cache(maxsize=16)
+def _walsh_pairs(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(m)``, cached: building it costs more than the median it feeds."""
+    i, j = np.triu_indices(m)
+    i.flags.writeable = j.flags.writeable = False  # shared by every caller
+    return i, j
 
 
 @dataclass(frozen=True)

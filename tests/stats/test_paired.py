@@ -71,6 +71,9 @@ def test_hodges_lehmann_exact_and_approximate():
     d = rng.standard_t(3, 101)
     assert hodges_lehmann(d) == pytest.approx(_walsh_median(d))
     assert wilcoxon_signed_rank(d).hodges_lehmann == pytest.approx(_walsh_median(d))
+    for m in (1, 2, 200, 201):  # either side of the cached index arrays
+        part = rng.standard_t(3, m)
+        assert hodges_lehmann(part) == pytest.approx(_walsh_median(part))
     big = rng.normal(0.2, 1.0, 3000)  # beyond the exact limit: quantile approximation
     i, j = np.triu_indices(big.size)
     exact = float(np.median((big[i] + big[j]) / 2))
