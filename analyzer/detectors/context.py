@@ -20,6 +20,7 @@ from analyzer.model.findings import Evidence
 from analyzer.model.hints import Hints
 from analyzer.settings import Settings
 from analyzer.stats.equivalence import EquivalenceResult, tost_log_ratio
+from analyzer.stats.order import median
 from analyzer.stats.shape import ConvergenceFit, fit_convergence, hampel, noise_scale
 from analyzer.stats.trend import TrendAnalysis, trend_analysis
 from analyzer.stats.windowing import window
@@ -87,7 +88,7 @@ class Curve:
     @cached_property
     def level(self) -> float:
         """A robust typical magnitude of the curve: median of |smooth|."""
-        return float(np.median(np.abs(self.smooth))) if self.y.size else math.nan
+        return median(np.abs(self.smooth)) if self.y.size else math.nan
 
     @cached_property
     def net_improvement(self) -> float:
@@ -295,18 +296,22 @@ class RunContext:
         tail = self.tail(curve)
         if tail.stop - tail.start < s.min_points:
             return None
-        trend = self.trend(curve, tail, alpha=2 * s.alpha)
-        if not trend.ok or trend.test.p_decreasing >= s.alpha or trend.sen.slope >= 0:
-            return None
+        # The recovery check first: it is cheap, and the trend test is not needed when it fails.
         if tail.start > 0 and curve.smooth[-1] >= np.min(curve.smooth[: tail.start]):
             return None
         span = float(curve.x[-1] - curve.x[tail.start])
         end_level = abs(float(curve.smooth[-1]))
         if end_level <= 0 or span <= 0:
             return None
-        projected = -trend.sen.slope * span / end_level
+        trend = self.trend(curve, tail, alpha=2 * s.alpha)
+        # Sen's slope and its projection first: they cost a fraction of the test and interval.
+        projected = -trend.slope * span / end_level
+        if trend.slope >= 0 or projected < s.not_converged_min_remaining:
+            return None
+        if not trend.ok or trend.test.p_decreasing >= s.alpha:
+            return None
         assured = -trend.sen.ci.high * span / end_level
-        if projected < s.not_converged_min_remaining or assured < s.not_converged_min_assured:
+        if assured < s.not_converged_min_assured:
             return None
         return Improvement(tail, trend, span, projected, assured)
 

@@ -9,6 +9,7 @@ from analyzer.detectors.base import DetectorSpec, at, fmt
 from analyzer.detectors.context import RunContext
 from analyzer.model import Granularity
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.order import median
 from analyzer.stats.shape import noise_scale
 
 _MAD_TO_SIGMA = 1.482602218505602
@@ -52,7 +53,7 @@ def detect(ctx: RunContext) -> list[Finding]:
         # Two robust scales, the larger wins: the residuals' own MAD (Hampel), which
         # autocorrelated noise does not shrink, and the MAD of first differences, which does
         # not collapse to 0 on a smooth monotone stretch where the median fits exactly.
-        residual_scale = _MAD_TO_SIGMA * float(np.median(np.abs(excess - np.median(excess))))
+        residual_scale = _MAD_TO_SIGMA * median(np.abs(excess - median(excess)))
         sigma = max(residual_scale, noise_scale(scaled).sigma)
         if not np.isfinite(sigma) or sigma <= 0:
             continue

@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -71,6 +72,7 @@ from analyzer.stats.order import average_ranks
 from analyzer.stats.results import ALL_EQUAL, TOO_FEW, FinitePoints, StatResult, finite_points
 from analyzer.stats.slope import (
     EXACT_MAX_N,
+    GATHER_MAX_N,
     REFINE_MAX_N,
     PairwiseSlopes,
     SenSlope,
@@ -121,17 +123,70 @@ class MannKendall(StatResult):
     insufficient: str | None = None
 
 
-@dataclass(frozen=True)
 class TrendAnalysis(StatResult):
-    """A Mann-Kendall test and Sen's slope of the same series. The slope's confidence interval
-    is built from the test's (autocorrelation-corrected) ``var_s``."""
+    """A Mann-Kendall test (:attr:`test`) and Sen's slope (:attr:`sen`) of the same series, from
+    :func:`trend_analysis`, sharing one set of pairwise slopes. The slope's confidence interval
+    is built from the test's (autocorrelation-corrected) ``var_s``.
 
-    test: MannKendall
-    sen: SenSlope
+    Up to ``GATHER_MAX_N`` points each part is computed when first read, so a caller that needs
+    only the test, or only Sen's slope (:attr:`slope`, a fraction of the test's cost), pays for
+    that alone; longer series are analysed at once, so that their pairwise slopes (up to 64 MB)
+    are not kept.
+    """
+
+    def __init__(
+        self,
+        pts: FinitePoints,
+        slopes: PairwiseSlopes | None,
+        *,
+        method: str,
+        alpha: float,
+        lag: int | None,
+    ) -> None:
+        """``slopes`` is None when ``pts`` are too few for either part."""
+        self._pts, self._slopes = pts, slopes
+        self._method, self._alpha, self._lag = method, alpha, lag
+        if slopes is not None and pts.n > GATHER_MAX_N:
+            _ = self.sen  # and the test it needs
+            self._slopes = None
+
+    @cached_property
+    def test(self) -> MannKendall:
+        pts, slopes = self._pts, self._slopes
+        if slopes is None:
+            reason = TOO_FEW.format(MIN_POINTS)
+            return _insufficient(
+                self._method, reason, n=pts.n, dropped=pts.dropped, alpha=self._alpha
+            )
+        return _test(
+            self._method,
+            pts,
+            alpha=self._alpha,
+            lag=self._lag,
+            slope=slopes.median(),
+            rises_falls=slopes.rises_falls,
+        )
+
+    @cached_property
+    def sen(self) -> SenSlope:
+        pts, slopes, alpha = self._pts, self._slopes, self._alpha
+        if slopes is None:
+            reason = TOO_FEW.format(MIN_POINTS)
+            return insufficient_slope(reason, n=pts.n, dropped=pts.dropped, alpha=alpha)
+        var_s = self.test.var_s if self.test.ok else tie_corrected_var_s(pts.x)
+        return summarize(slopes, pts.x, pts.t, dropped=pts.dropped, alpha=alpha, var_s=var_s)
+
+    @property
+    def slope(self) -> float:
+        """Sen's slope, ``sen.slope``, without the test and interval :attr:`sen` needs."""
+        if self._slopes is None or "sen" in self.__dict__:
+            return self.sen.slope
+        return self._slopes.median()
 
     @property
     def insufficient(self) -> str | None:  # type: ignore[override]
-        return self.test.insufficient or self.sen.insufficient
+        # Sen's slope is insufficient only with fewer than 3 points, where the test is too.
+        return self.test.insufficient
 
 
 @dataclass(frozen=True)
@@ -450,14 +505,13 @@ def trend_analysis(
     """Mann-Kendall test and Sen's slope with a ``1 - alpha`` interval, sharing one set of
     pairwise slopes (and, when they are all computed, the test's S counted from them). The
     interval uses the test's ``var_s``, so for ``hamed_rao`` and ``yue_wang`` it widens with
-    the autocorrelation as the test does."""
+    the autocorrelation as the test does. Each part is computed when first read (see
+    :class:`TrendAnalysis`)."""
     pts = finite_points(x, t)
     if pts.n < MIN_POINTS:
-        reason = TOO_FEW.format(MIN_POINTS)
-        return TrendAnalysis(
-            _insufficient(method, reason, n=pts.n, dropped=pts.dropped, alpha=alpha),
-            insufficient_slope(reason, n=pts.n, dropped=pts.dropped, alpha=alpha),
-        )
+        return TrendAnalysis(pts, None, method=method, alpha=alpha, lag=lag)
+    if method not in METHODS:
+        raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
     slopes = PairwiseSlopes(
         pts.x,
         pts.t,
@@ -466,8 +520,4 @@ def trend_analysis(
         samples=samples,
         seed=seed,
     )
-    b = slopes.median()
-    test = _test(method, pts, alpha=alpha, lag=lag, slope=b, rises_falls=slopes.rises_falls)
-    var_s = test.var_s if test.ok else tie_corrected_var_s(pts.x)
-    sen = summarize(slopes, pts.x, pts.t, dropped=pts.dropped, alpha=alpha, var_s=var_s)
-    return TrendAnalysis(test, sen)
+    return TrendAnalysis(pts, slopes, method=method, alpha=alpha, lag=lag)

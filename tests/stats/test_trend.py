@@ -297,3 +297,24 @@ def test_trend_analysis_counts_s_from_its_slopes_as_the_merge_count_does(method:
         if method != "pre_whitening":
             slopes = PairwiseSlopes(x, np.arange(x.size, dtype=float))
             assert (slopes.rises_falls is None) == (x.size > GATHER_MAX_N)
+
+
+def test_trend_analysis_parts_are_the_same_in_any_order_of_reading() -> None:
+    """Each part is computed when first read (up to GATHER_MAX_N points): reading the slope,
+    the test or the interval first gives the same numbers, and longer series are analysed at
+    once without keeping their pairwise slopes."""
+    rng = np.random.default_rng(16)
+    x = _ar1(rng, 80, 0.6) - 0.02 * np.arange(80)
+    slope_first, test_first, sen_first = (trend.trend_analysis(x) for _ in range(3))
+    assert slope_first.slope == sens_slope(x).slope
+    assert "test" not in vars(slope_first) and "sen" not in vars(slope_first)
+    assert test_first.test == trend.mann_kendall(x) and "sen" not in vars(test_first)
+    assert sen_first.sen.ci == test_first.sen.ci == slope_first.sen.ci
+    assert slope_first.test == sen_first.test and slope_first.sen == sen_first.sen
+    assert sen_first.slope == sen_first.sen.slope and sen_first.ok
+    long = trend.trend_analysis(_ar1(rng, GATHER_MAX_N + 1, 0.6))
+    assert {"test", "sen"} <= set(vars(long)) and long.slope == long.sen.slope
+    few = trend.trend_analysis(np.array([1.0, 2.0]), method="nope")  # too few: no error
+    assert math.isnan(few.slope) and few.insufficient == "fewer than 3 finite points"
+    with pytest.raises(ValueError, match="unknown Mann-Kendall method"):
+        trend.trend_analysis(x, method="nope")
