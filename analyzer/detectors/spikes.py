@@ -50,6 +50,10 @@ def detect(ctx: RunContext) -> list[Finding]:
         scaled = np.log(y) if np.all(y > 0) else y
         baseline = ndimage.median_filter(scaled, size=size, mode="nearest")
         excess = scaled - baseline
+        linear = scaled is y
+        relative = excess / np.maximum(np.abs(baseline), 1e-12) if linear else np.expm1(excess)
+        if not np.any(relative[1:] >= s.spike_min_relative):
+            continue  # no point stands out enough to be a spike: the noise scales are not needed
         # Two robust scales, the larger wins: the residuals' own MAD (Hampel), which
         # autocorrelated noise does not shrink, and the MAD of first differences, which does
         # not collapse to 0 on a smooth monotone stretch where the median fits exactly.
@@ -58,8 +62,6 @@ def detect(ctx: RunContext) -> list[Finding]:
         if not np.isfinite(sigma) or sigma <= 0:
             continue
         z = excess / sigma
-        linear = scaled is y
-        relative = excess / np.maximum(np.abs(baseline), 1e-12) if linear else np.expm1(excess)
         # Where the curve itself moves more across the window than the point stands out (a
         # steep opening descent), the running median cannot tell a jump from the curve.
         moving = _local_range(baseline, size) >= excess
