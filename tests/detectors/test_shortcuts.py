@@ -106,3 +106,17 @@ def test_spike_search_skips_only_curves_without_spikes() -> None:
     # Spikes just above the thresholds were found, where a looser shortcut would miss them.
     assert min(sizes) < 1.2 * S.spike_sigmas
     assert min(relative) < 1.1 * S.spike_min_relative
+
+
+def test_pairs_of_curves_on_the_same_steps_are_np_intersect1ds() -> None:
+    n = 40
+    train, val = decay(n) * noise(n, 0.01, 1), decay(n, 2.4, 0.35) * noise(n, 0.01, 2)
+    gappy = val.copy()
+    gappy[[3, 17]] = np.nan  # a validation curve with holes: fewer steps than training's
+    for t, v in ((train, val), (train, gappy), (gappy, val), (train[:3], val[:3])):
+        ctx = RunContext(run(t, v), None, S)
+        common, ti, vi = np.intersect1d(ctx.train.x, ctx.val.x, return_indices=True)
+        steps, paired_train, paired_val = ctx.paired
+        assert steps.tobytes() == common.tobytes()
+        assert paired_train.tobytes() == ctx.train.y[ti].tobytes()
+        assert paired_val.tobytes() == ctx.val.y[vi].tobytes()
