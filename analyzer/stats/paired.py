@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import stats as _stats
@@ -90,19 +91,32 @@ class WilcoxonResult:
     statistic: float
     p_value: float
     rank_biserial: float
-    median_difference: float
-    hodges_lehmann: float
     n: int
     n_nonzero: int
-    n_eff: float
     n_dropped: int
     alternative: str
     method: str = "wilcoxon_signed_rank"
     insufficient: str | None = None
+    #: The finite paired differences, for the estimates below.
+    differences: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.insufficient is None
+
+    # The estimates are computed when first read: they cost more than the test, and a detector
+    # that only needs the test (GENERALIZATION_GAP) does not read them.
+    @cached_property
+    def median_difference(self) -> float:
+        return median(self.differences) if self.ok else math.nan
+
+    @cached_property
+    def hodges_lehmann(self) -> float:
+        return hodges_lehmann(self.differences) if self.ok else math.nan
+
+    @cached_property
+    def n_eff(self) -> float:
+        return effective_sample_size(self.differences) if self.ok else math.nan
 
 
 def wilcoxon_signed_rank(
@@ -121,9 +135,8 @@ def wilcoxon_signed_rank(
     if nz.size < 3:
         reason = "fewer than 3 non-zero paired differences"
         return WilcoxonResult(
-            nan, nan, nan, nan, nan, n, int(nz.size), nan, dropped, alternative,
-            insufficient=reason,
-        )  # fmt: skip
+            nan, nan, nan, n, int(nz.size), dropped, alternative, insufficient=reason
+        )
     ranks = average_ranks(np.abs(nz))
     r_plus = float(ranks[nz > 0].sum())
     r_minus = float(ranks[nz < 0].sum())
@@ -137,13 +150,11 @@ def wilcoxon_signed_rank(
         statistic=statistic,
         p_value=p_value,
         rank_biserial=(r_plus - r_minus) / (r_plus + r_minus),
-        median_difference=median(d),
-        hodges_lehmann=hodges_lehmann(d),
         n=n,
         n_nonzero=int(nz.size),
-        n_eff=effective_sample_size(d),
         n_dropped=dropped,
         alternative=alternative,
+        differences=d,
     )
 
 
