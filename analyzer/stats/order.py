@@ -40,11 +40,14 @@ def average_ranks(z: np.ndarray) -> np.ndarray:
     starts = np.empty(n, dtype=bool)
     starts[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    ranks = np.empty(n)
+    if starts.all():  # no ties: the ranks are the positions in sorted order
+        ranks[order] = np.arange(1.0, n + 1.0)
+        return ranks
     first = np.flatnonzero(starts)
     sizes = np.empty_like(first)  # of the groups [first, next first): np.diff(first, append=n)
     np.subtract(first[1:], first[:-1], out=sizes[:-1])
     sizes[-1] = n - first[-1]
     mean_rank = first + 0.5 * (sizes + 1)
-    ranks = np.empty(n)
     ranks[order] = mean_rank[np.cumsum(starts) - 1]
     return ranks

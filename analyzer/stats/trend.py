@@ -60,6 +60,7 @@ set, ``ok`` False and NaN statistics.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -353,9 +354,18 @@ def _ar1_factor(pts: FinitePoints, slope: float) -> float:
     n = pts.n
     r1 = _lag1_autocorrelation(average_ranks(_residuals(pts, slope)))
     rho = min(max((n * r1 + 2.0) / (n - 6.0), -AR1_LIMIT), AR1_LIMIT) if n > 6 else r1
-    k = np.arange(1, _ar1_lags(rho, n) + 1, dtype=np.float64)
-    weights = (n - k) * (n - k - 1) * (n - k - 2)
+    k, weights = _lag_weights(n, _ar1_lags(rho, n))
     return 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(np.sum(weights * rho**k))
+
+
+@functools.lru_cache(maxsize=64)
+def _lag_weights(n: int, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lags k = 1..``lags`` and Hamed and Rao's weights (n-k)(n-k-1)(n-k-2), cached: a
+    diagnosis tests stretches of the same few lengths, and the arrays cost more than the sum."""
+    k = np.arange(1, lags + 1, dtype=np.float64)
+    weights = (n - k) * (n - k - 1) * (n - k - 2)
+    k.flags.writeable = weights.flags.writeable = False  # shared by every caller
+    return k, weights
 
 
 def _yue_wang_factor(pts: FinitePoints, slope: float, lag: int | None) -> tuple[float, int]:
