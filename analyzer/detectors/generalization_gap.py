@@ -7,6 +7,7 @@ import numpy as np
 from analyzer.detectors.base import DetectorSpec, fmt, pct
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.order import median
 from analyzer.stats.paired import wilcoxon_signed_rank
 
 SPEC = DetectorSpec(
@@ -39,7 +40,7 @@ def detect(ctx: RunContext) -> list[Finding]:
     if not positive.all():
         return []
     baseline, _, hinted = ctx.baseline
-    if hinted and np.median(train[tail]) >= baseline:
+    if hinted and median(train[tail]) >= baseline:
         # No better than the chance level on its own training data: the model has fitted
         # nothing that could fail to generalize, and a difference between the splits comes
         # from their targets (and the untrained output's offset), not from memorization.

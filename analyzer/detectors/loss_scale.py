@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from analyzer.detectors.base import DetectorSpec, fmt
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.order import median
 
 SPEC = DetectorSpec(
     code=Code.LOSS_SCALE_ANOMALY,
@@ -33,7 +32,7 @@ def detect(ctx: RunContext) -> list[Finding]:
         return []
     y = curve.y
     first, second = float(y[0]), float(y[1])
-    typical = float(np.median(y[y.size // 2 :]))
+    typical = median(y[y.size // 2 :])
     if typical <= 0 or second <= 0:
         return []
     ratio = first / typical

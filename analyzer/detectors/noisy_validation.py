@@ -26,13 +26,21 @@ def detect(ctx: RunContext) -> list[Finding]:
     val, train, s = ctx.val, ctx.train, ctx.settings
     if val is None or train is None or min(val.n_finite, train.n_finite) < 2 * s.min_points:
         return []
-    if not (val.level > 0 and train.level > 0) or train.window > 1 or val.window > 1:
+    if train.window > 1 or val.window > 1:
         return []  # window means and single evaluations have incomparable noise
-    val_rel, train_rel = val.sigma / val.level, train.sigma / train.level
-    if not (math.isfinite(val_rel) and math.isfinite(train_rel)):
+    if not val.level > 0:
+        return []
+    val_rel = val.sigma / val.level
+    # Validation's own noise first: when it is small, the training curve's is not needed.
+    if not math.isfinite(val_rel) or val_rel < s.noisy_val_min_relative:
+        return []
+    if not train.level > 0:
+        return []
+    train_rel = train.sigma / train.level
+    if not math.isfinite(train_rel):
         return []
     ratio = val_rel / train_rel if train_rel > 0 else math.inf
-    if val_rel < s.noisy_val_min_relative or ratio < s.noisy_val_ratio:
+    if ratio < s.noisy_val_ratio:
         return []
     size = ctx.hints.val_size
     size_note = f" The validation set has {size} examples." if size else ""

@@ -16,6 +16,7 @@ from analyzer.detectors.base import (
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
 from analyzer.stats.distributions import normal_sf
+from analyzer.stats.order import median
 from analyzer.stats.shape import noise_scale
 
 SPEC = DetectorSpec(
@@ -55,7 +56,7 @@ def detect(ctx: RunContext) -> list[Finding]:
     sigma = noise_scale(late)
     if not sigma.ok:
         return []
-    level = float(np.median(np.abs(curve.smooth[half:])))
+    level = median(np.abs(curve.smooth[half:]))
     improvement = float(curve.smooth[0] - np.min(curve.smooth))
     if level <= 0:
         return []

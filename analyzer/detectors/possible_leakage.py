@@ -7,6 +7,7 @@ import numpy as np
 from analyzer.detectors.base import DetectorSpec, fmt, pct
 from analyzer.detectors.context import RunContext
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.order import median
 
 SPEC = DetectorSpec(
     code=Code.POSSIBLE_LEAKAGE,
@@ -38,13 +39,15 @@ def detect(ctx: RunContext) -> list[Finding]:
         return []
     ratio = val / train
     below = ratio < s.leakage_ratio
-    share = float(np.mean(below))
-    if not below[0] or share < s.leakage_persistence:
+    if not below[0]:
         return []
-    median = float(np.median(ratio))
+    share = float(np.mean(below))
+    if share < s.leakage_persistence:
+        return []
+    typical = median(ratio)
     return [
         SPEC.finding(
-            summary=f"Validation loss is {fmt(median, 3)}x training loss (median), below "
+            summary=f"Validation loss is {fmt(typical, 3)}x training loss (median), below "
             f"{fmt(s.leakage_ratio, 2)}x in {pct(share)} of {ctx.unit}s including the first.",
             explanation="A gap this large and this early is more than dropout or epoch "
             "averaging usually produce. It is consistent with leakage between the splits; the "
@@ -53,7 +56,7 @@ def detect(ctx: RunContext) -> list[Finding]:
             evidence=(
                 Evidence(
                     "median_val_train_ratio",
-                    median,
+                    typical,
                     "median validation/training ratio",
                     threshold=s.leakage_ratio,
                     comparison="<",

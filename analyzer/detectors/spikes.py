@@ -9,6 +9,7 @@ from analyzer.detectors.base import DetectorSpec, at, fmt
 from analyzer.detectors.context import RunContext
 from analyzer.model import Granularity
 from analyzer.model.findings import Code, Evidence, Finding, Severity
+from analyzer.stats.order import median
 from analyzer.stats.shape import noise_scale
 
 _MAD_TO_SIGMA = 1.482602218505602
@@ -49,16 +50,18 @@ def detect(ctx: RunContext) -> list[Finding]:
         scaled = np.log(y) if np.all(y > 0) else y
         baseline = ndimage.median_filter(scaled, size=size, mode="nearest")
         excess = scaled - baseline
+        linear = scaled is y
+        relative = excess / np.maximum(np.abs(baseline), 1e-12) if linear else np.expm1(excess)
+        if not np.any(relative[1:] >= s.spike_min_relative):
+            continue  # no point stands out enough to be a spike: the noise scales are not needed
         # Two robust scales, the larger wins: the residuals' own MAD (Hampel), which
         # autocorrelated noise does not shrink, and the MAD of first differences, which does
         # not collapse to 0 on a smooth monotone stretch where the median fits exactly.
-        residual_scale = _MAD_TO_SIGMA * float(np.median(np.abs(excess - np.median(excess))))
+        residual_scale = _MAD_TO_SIGMA * median(np.abs(excess - median(excess)))
         sigma = max(residual_scale, noise_scale(scaled).sigma)
         if not np.isfinite(sigma) or sigma <= 0:
             continue
         z = excess / sigma
-        linear = scaled is y
-        relative = excess / np.maximum(np.abs(baseline), 1e-12) if linear else np.expm1(excess)
         # Where the curve itself moves more across the window than the point stands out (a
         # steep opening descent), the running median cannot tell a jump from the curve.
         moving = _local_range(baseline, size) >= excess

@@ -31,6 +31,8 @@ def detect(ctx: RunContext) -> list[Finding]:
         return []
     steps, _, val = pairs
     half = slice(len(steps) // 2, None)
+    if not ctx.equivalence_possible:
+        return []
     eq = ctx.equivalence
     if not eq.ok or eq.p_value >= s.alpha:
         return []

@@ -86,13 +86,19 @@ def tost_log_ratio(
     autocorrelation: bool = True,
 ) -> EquivalenceResult:
     """TOST that mean ``log(val/train)`` lies within ``±margin`` (default ``ln 1.1``)."""
-    train, val = _pair(train, val)
-    keep = np.isfinite(train) & np.isfinite(val) & (train > 0) & (val > 0)
-    d = np.log(val[keep]) - np.log(train[keep])
+    d, dropped = log_ratios(train, val)
     return tost(
         d, margin=margin, alpha=alpha, autocorrelation=autocorrelation,
-        n_dropped=int(train.size - keep.sum()), method="tost_log_ratio", to_ratio=np.exp,
+        n_dropped=dropped, method="tost_log_ratio", to_ratio=np.exp,
     )  # fmt: skip
+
+
+def log_ratios(train: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, int]:
+    """``log(val / train)`` of the pairs where both losses are positive and finite (what
+    :func:`tost_log_ratio` tests), and how many pairs were dropped."""
+    train, val = _pair(train, val)
+    keep = np.isfinite(train) & np.isfinite(val) & (train > 0) & (val > 0)
+    return np.log(val[keep]) - np.log(train[keep]), int(train.size - keep.sum())
 
 
 def tost_relative_gap(

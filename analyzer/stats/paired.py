@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import stats as _stats
 
 from analyzer.stats.autocorr import effective_sample_size
 from analyzer.stats.distributions import StudentT
+from analyzer.stats.order import average_ranks, median
 
 #: Exact Hodges-Lehmann (all n(n+1)/2 Walsh averages) up to this many differences; beyond it,
 #: the estimate uses this many evenly spaced order statistics, keeping memory bounded.
@@ -89,19 +91,32 @@ class WilcoxonResult:
     statistic: float
     p_value: float
     rank_biserial: float
-    median_difference: float
-    hodges_lehmann: float
     n: int
     n_nonzero: int
-    n_eff: float
     n_dropped: int
     alternative: str
     method: str = "wilcoxon_signed_rank"
     insufficient: str | None = None
+    #: The finite paired differences, for the estimates below.
+    differences: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.insufficient is None
+
+    # The estimates are computed when first read: they cost more than the test, and a detector
+    # that only needs the test (GENERALIZATION_GAP) does not read them.
+    @cached_property
+    def median_difference(self) -> float:
+        return median(self.differences) if self.ok else math.nan
+
+    @cached_property
+    def hodges_lehmann(self) -> float:
+        return hodges_lehmann(self.differences) if self.ok else math.nan
+
+    @cached_property
+    def n_eff(self) -> float:
+        return effective_sample_size(self.differences) if self.ok else math.nan
 
 
 def wilcoxon_signed_rank(
@@ -120,10 +135,9 @@ def wilcoxon_signed_rank(
     if nz.size < 3:
         reason = "fewer than 3 non-zero paired differences"
         return WilcoxonResult(
-            nan, nan, nan, nan, nan, n, int(nz.size), nan, dropped, alternative,
-            insufficient=reason,
-        )  # fmt: skip
-    ranks = _stats.rankdata(np.abs(nz))
+            nan, nan, nan, n, int(nz.size), dropped, alternative, insufficient=reason
+        )
+    ranks = average_ranks(np.abs(nz))
     r_plus = float(ranks[nz > 0].sum())
     r_minus = float(ranks[nz < 0].sum())
     if nz.size <= _EXACT_MAX_N and np.unique(ranks).size == nz.size:
@@ -136,13 +150,11 @@ def wilcoxon_signed_rank(
         statistic=statistic,
         p_value=p_value,
         rank_biserial=(r_plus - r_minus) / (r_plus + r_minus),
-        median_difference=float(np.median(d)),
-        hodges_lehmann=hodges_lehmann(d),
         n=n,
         n_nonzero=int(nz.size),
-        n_eff=effective_sample_size(d),
         n_dropped=dropped,
         alternative=alternative,
+        differences=d,
     )
 
 
@@ -196,8 +208,20 @@ def hodges_lehmann(d: np.ndarray) -> float:
     if d.size > HODGES_LEHMANN_EXACT_MAX:
         q = (np.arange(HODGES_LEHMANN_EXACT_MAX) + 0.5) / HODGES_LEHMANN_EXACT_MAX
         d = np.quantile(d, q)
-    i, j = np.triu_indices(d.size)
-    return float(np.median((d[i] + d[j]) / 2.0))
+    i, j = _walsh_pairs(d.size) if d.size <= _CACHED_WALSH_MAX else np.triu_indices(d.size)
+    return median((d[i] + d[j]) / 2.0)
+
+
+#: Up to this many differences the Walsh-pair indices are cached (16 sizes of at most 320 kB).
+_CACHED_WALSH_MAX = 200
+
+
+@functools.lru_cache(maxsize=16)
+def _walsh_pairs(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(m)``, cached: building it costs more than the median it feeds."""
+    i, j = np.triu_indices(m)
+    i.flags.writeable = j.flags.writeable = False  # shared by every caller
+    return i, j
 
 
 @dataclass(frozen=True)

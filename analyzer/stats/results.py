@@ -76,6 +76,6 @@ def finite_points(x: object, t: object | None = None) -> FinitePoints:
     dropped = int(values.size - np.count_nonzero(keep))
     if dropped:
         values, times = values[keep], times[keep]
-    if times.size > 1 and not np.all(np.diff(times) > 0):
+    if times.size > 1 and not (times[1:] > times[:-1]).all():
         raise ValueError("time points must be strictly increasing")
     return FinitePoints(values, times, dropped)

@@ -85,6 +85,7 @@ import numpy as np
 from scipy.stats._stats import _kendall_dis
 
 from analyzer.stats.distributions import normal_ppf
+from analyzer.stats.order import median
 from analyzer.stats.results import TOO_FEW, ConfidenceInterval, StatResult, finite_points
 
 EXACT_MAX_N = 4000
@@ -247,9 +248,12 @@ class PairwiseSlopes:
         self.pairs = n * (n - 1) // 2
         self.slope_ranks: tuple[int, int] | None = None
         self.ci_ranks: tuple[tuple[int, int], tuple[int, int]] | None = None
+        #: How many pairs i < j have x_j > x_i and x_j < x_i, when every slope was gathered at
+        #: once (Mann-Kendall's S without a merge count), else None.
+        self.rises_falls: tuple[int, int] | None = None
         if n <= exact_max_n:
             self.method = "exact"
-            self.values = _all_slopes(x, t)
+            self.values, self.rises_falls = _all_slopes(x, t)
             self.samples = 0
             self.rank_error = 0.0
         elif n <= refine_max_n:
@@ -298,8 +302,9 @@ class PairwiseSlopes:
         """The rank-based ``1 - alpha`` limits for Mann-Kendall variance ``var_s``."""
         c = normal_ppf(1.0 - alpha / 2.0) * math.sqrt(max(var_s, 0.0))
         n_pairs = self.pairs
-        low_rank = min(max(int(np.round((n_pairs - c) / 2.0)), 1), n_pairs)
-        high_rank = min(max(int(np.round((n_pairs + c) / 2.0)) + 1, 1), n_pairs)
+        # round() rounds half to even, as np.round does
+        low_rank = min(max(round((n_pairs - c) / 2.0), 1), n_pairs)
+        high_rank = min(max(round((n_pairs + c) / 2.0) + 1, 1), n_pairs)
         if self.method == "exact":
             low, high = self._select([low_rank - 1, high_rank - 1])
             return float(low), float(high)
@@ -424,20 +429,23 @@ def _pairs_by_lag(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def _all_slopes(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _all_slopes(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, tuple[int, int] | None]:
     """Every (x_j - x_i) / (t_j - t_i), i < j, lag by lag (the same floats in the same order
-    either way it is computed)."""
+    either way it is computed), and when gathered at once, how many rises x_j - x_i are
+    positive and negative (counted from the rises, which a slope could underflow to 0)."""
     n = x.size
     if n <= GATHER_MAX_N:
         i, j = _pairs_by_lag(n)
-        return (x[j] - x[i]) / (t[j] - t[i])
+        rise = x[j] - x[i]
+        counts = (int(np.count_nonzero(rise > 0)), int(np.count_nonzero(rise < 0)))
+        return rise / (t[j] - t[i]), counts
     out = np.empty(n * (n - 1) // 2)
     start = 0
     for lag in range(1, n):
         stop = start + n - lag
         np.divide(x[lag:] - x[:-lag], t[lag:] - t[:-lag], out=out[start:stop])
         start = stop
-    return out
+    return out, None
 
 
 def _sampled_slopes(x: np.ndarray, t: np.ndarray, samples: int, seed: int) -> np.ndarray:
@@ -472,7 +480,7 @@ def summarize(
     low, high = slopes.interval(var_s, alpha)
     return SenSlope(
         slope=slope,
-        intercept=float(np.median(x) - slope * np.median(t)),
+        intercept=float(median(x) - slope * median(t)),
         ci=ConfidenceInterval(low, high, 1.0 - alpha),
         n=int(x.size),
         dropped=dropped,

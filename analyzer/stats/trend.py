@@ -60,16 +60,20 @@ set, ``ok`` False and NaN statistics.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from analyzer.stats.autocorr import acf
 from analyzer.stats.distributions import normal_cdf, normal_ppf, normal_sf
+from analyzer.stats.order import average_ranks
 from analyzer.stats.results import ALL_EQUAL, TOO_FEW, FinitePoints, StatResult, finite_points
 from analyzer.stats.slope import (
     EXACT_MAX_N,
+    GATHER_MAX_N,
     REFINE_MAX_N,
     PairwiseSlopes,
     SenSlope,
@@ -120,17 +124,70 @@ class MannKendall(StatResult):
     insufficient: str | None = None
 
 
-@dataclass(frozen=True)
 class TrendAnalysis(StatResult):
-    """A Mann-Kendall test and Sen's slope of the same series. The slope's confidence interval
-    is built from the test's (autocorrelation-corrected) ``var_s``."""
+    """A Mann-Kendall test (:attr:`test`) and Sen's slope (:attr:`sen`) of the same series, from
+    :func:`trend_analysis`, sharing one set of pairwise slopes. The slope's confidence interval
+    is built from the test's (autocorrelation-corrected) ``var_s``.
 
-    test: MannKendall
-    sen: SenSlope
+    Up to ``GATHER_MAX_N`` points each part is computed when first read, so a caller that needs
+    only the test, or only Sen's slope (:attr:`slope`, a fraction of the test's cost), pays for
+    that alone; longer series are analysed at once, so that their pairwise slopes (up to 64 MB)
+    are not kept.
+    """
+
+    def __init__(
+        self,
+        pts: FinitePoints,
+        slopes: PairwiseSlopes | None,
+        *,
+        method: str,
+        alpha: float,
+        lag: int | None,
+    ) -> None:
+        """``slopes`` is None when ``pts`` are too few for either part."""
+        self._pts, self._slopes = pts, slopes
+        self._method, self._alpha, self._lag = method, alpha, lag
+        if slopes is not None and pts.n > GATHER_MAX_N:
+            _ = self.sen  # and the test it needs
+            self._slopes = None
+
+    @cached_property
+    def test(self) -> MannKendall:
+        pts, slopes = self._pts, self._slopes
+        if slopes is None:
+            reason = TOO_FEW.format(MIN_POINTS)
+            return _insufficient(
+                self._method, reason, n=pts.n, dropped=pts.dropped, alpha=self._alpha
+            )
+        return _test(
+            self._method,
+            pts,
+            alpha=self._alpha,
+            lag=self._lag,
+            slope=slopes.median(),
+            rises_falls=slopes.rises_falls,
+        )
+
+    @cached_property
+    def sen(self) -> SenSlope:
+        pts, slopes, alpha = self._pts, self._slopes, self._alpha
+        if slopes is None:
+            reason = TOO_FEW.format(MIN_POINTS)
+            return insufficient_slope(reason, n=pts.n, dropped=pts.dropped, alpha=alpha)
+        var_s = self.test.var_s if self.test.ok else tie_corrected_var_s(pts.x)
+        return summarize(slopes, pts.x, pts.t, dropped=pts.dropped, alpha=alpha, var_s=var_s)
+
+    @property
+    def slope(self) -> float:
+        """Sen's slope, ``sen.slope``, without the test and interval :attr:`sen` needs."""
+        if self._slopes is None or "sen" in self.__dict__:
+            return self.sen.slope
+        return self._slopes.median()
 
     @property
     def insufficient(self) -> str | None:  # type: ignore[override]
-        return self.test.insufficient or self.sen.insufficient
+        # Sen's slope is insufficient only with fewer than 3 points, where the test is too.
+        return self.test.insufficient
 
 
 @dataclass(frozen=True)
@@ -141,17 +198,24 @@ class _Score:
     tau_b: float
 
 
-def _score(x: np.ndarray) -> _Score:
+def _score(x: np.ndarray, rises_falls: tuple[int, int] | None = None) -> _Score:
     """S, tie-corrected Var(S), tau-a and tau-b of ``x`` against its order, in O(n log n).
 
     S = concordant - discordant pairs = N - tied - 2 * discordant, all counted exactly from one
     sort (the merge count behind ``scipy.stats.kendalltau``; the tests compare with it).
+    ``rises_falls``, the numbers of pairs i < j with x_j > x_i and with x_j < x_i when the
+    caller has counted them (:attr:`PairwiseSlopes.rises_falls`), replace the merge count.
     """
     n = x.size
     n_pairs = n * (n - 1) // 2
-    discordant, sizes = discordant_pairs(x)
+    if rises_falls is None:
+        discordant, sizes = discordant_pairs(x)
+        tied_pairs = int(np.sum(sizes * (sizes - 1) // 2))
+    else:
+        discordant = rises_falls[1]
+        tied_pairs = n_pairs - rises_falls[0] - discordant
+        sizes = _tie_sizes(x) if tied_pairs else _NO_TIES
     tied = sizes[sizes > 1].astype(np.float64)
-    tied_pairs = int(np.sum(sizes * (sizes - 1) // 2))
     if n_pairs - tied_pairs <= 0:  # constant; pre-whitening can leave a constant or a pair
         s, tau_b = 0.0, math.nan
     else:
@@ -161,20 +225,15 @@ def _score(x: np.ndarray) -> _Score:
     return _Score(s=s, var_s=var_s / 18.0, tau=s / n_pairs, tau_b=tau_b)
 
 
-def _average_ranks(z: np.ndarray) -> np.ndarray:
-    """1-based ranks with ties given their mean rank: ``scipy.stats.rankdata(z)``, from one
-    quicksort where rankdata uses a stable sort (about 0.5x its time at n = 1e6)."""
-    n = z.size
-    order = np.argsort(z)
-    ordered = z[order]
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    first = np.flatnonzero(starts)
-    mean_rank = first + 0.5 * (np.diff(first, append=n) + 1)  # groups [first, next first)
-    ranks = np.empty(n)
-    ranks[order] = mean_rank[np.cumsum(starts) - 1]
-    return ranks
+_NO_TIES = np.zeros(0, dtype=np.intp)
+
+
+def _tie_sizes(x: np.ndarray) -> np.ndarray:
+    """Sizes of the groups of equal values of ``x``, in increasing order of value (as
+    :func:`analyzer.stats.slope.discordant_pairs` returns them)."""
+    ordered = np.sort(x)
+    bounds = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1], [True])))
+    return bounds[1:] - bounds[:-1]  # group starts and n, differenced
 
 
 def _lag1_autocorrelation(x: np.ndarray) -> float:
@@ -246,20 +305,6 @@ def _insufficient(method: str, reason: str, *, n: int, dropped: int, alpha: floa
     )
 
 
-def _check(method: str, x: object, t: object | None, alpha: float):
-    """Clean the input; return (points, None) or (None, insufficient result)."""
-    if method not in METHODS:
-        raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
-    pts = finite_points(x, t)
-    if pts.n < MIN_POINTS:
-        reason = TOO_FEW.format(MIN_POINTS)
-    elif np.all(pts.x == pts.x[0]):
-        reason = ALL_EQUAL
-    else:
-        return pts, None
-    return None, _insufficient(method, reason, n=pts.n, dropped=pts.dropped, alpha=alpha)
-
-
 def _max_lag(lag: int | None, n: int) -> int:
     return n - 1 if lag is None else int(min(max(lag, 0), n - 1))
 
@@ -274,17 +319,126 @@ def _residuals(pts: FinitePoints, slope: float) -> np.ndarray:
     return pts.x - slope * (pts.t - pts.t[0] + 1.0)
 
 
-def _slope_of(x: np.ndarray, t: np.ndarray, slope: float | None) -> float:
-    return PairwiseSlopes(x, t).median() if slope is None else float(slope)
+def _hamed_rao_factor(
+    pts: FinitePoints, slope: float, alpha: float, lag: int | None
+) -> tuple[float, int]:
+    """Hamed and Rao's n/n* over the significant lags up to ``lag``, and that largest lag."""
+    n = pts.n
+    ranks = average_ranks(_residuals(pts, slope))
+    max_lag = _max_lag(lag, n)
+    r = acf(ranks, max_lag)[1:]
+    k = np.arange(1, max_lag + 1, dtype=np.float64)
+    bound = normal_ppf(1.0 - alpha / 2.0) / math.sqrt(n)
+    significant = (r > bound) | (r < -bound)
+    weights = (n - k) * (n - k - 1) * (n - k - 2)
+    factor = 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(
+        np.sum(weights[significant] * r[significant])
+    )
+    return factor, max_lag
+
+
+def _ar1_lags(rho: float, n: int) -> int:
+    """How many lags of the AR(1) Hamed-Rao sum matter: each weight is below n^3, so the lags
+    past K add less than 2 |rho|^K / (1 - |rho|) to the factor; K keeps that below 1e-18
+    (about 4,600 lags at |rho| = 0.99, instead of n - 1 = 999,999 at n = 1e6)."""
+    a = abs(rho)
+    if a >= 1.0:  # only for n <= 6, where rho is the raw r1
+        return n - 1
+    if a == 0.0:
+        return 0
+    return min(n - 1, math.ceil(math.log(1e-18 * (1.0 - a)) / math.log(a)))
+
+
+def _ar1_factor(pts: FinitePoints, slope: float) -> float:
+    """The Hamed-Rao factor with rho_k = rho^k (see :func:`hamed_rao_ar1_test`)."""
+    n = pts.n
+    r1 = _lag1_autocorrelation(average_ranks(_residuals(pts, slope)))
+    rho = min(max((n * r1 + 2.0) / (n - 6.0), -AR1_LIMIT), AR1_LIMIT) if n > 6 else r1
+    k, weights = _lag_weights(n, _ar1_lags(rho, n))
+    return 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(np.sum(weights * rho**k))
+
+
+@functools.lru_cache(maxsize=64)
+def _lag_weights(n: int, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lags k = 1..``lags`` and Hamed and Rao's weights (n-k)(n-k-1)(n-k-2), cached: a
+    diagnosis tests stretches of the same few lengths, and the arrays cost more than the sum."""
+    k = np.arange(1, lags + 1, dtype=np.float64)
+    weights = (n - k) * (n - k - 1) * (n - k - 2)
+    k.flags.writeable = weights.flags.writeable = False  # shared by every caller
+    return k, weights
+
+
+def _yue_wang_factor(pts: FinitePoints, slope: float, lag: int | None) -> tuple[float, int]:
+    """Yue and Wang's 1 + 2 sum_k (1 - k/n) r_k up to ``lag``, and that largest lag."""
+    n = pts.n
+    max_lag = _max_lag(lag, n)
+    r = acf(_residuals(pts, slope), max_lag)[1:]
+    k = np.arange(1, max_lag + 1, dtype=np.float64)
+    return 1.0 + 2.0 * float(np.sum((1.0 - k / n) * r)), max_lag
+
+
+def _test(
+    method: str,
+    pts: FinitePoints,
+    *,
+    alpha: float,
+    lag: int | None = None,
+    slope: float | None = None,
+    rises_falls: tuple[int, int] | None = None,
+) -> MannKendall:
+    """The ``method`` test of cleaned points (``slope``: Sen's slope, if already computed;
+    ``rises_falls``: see :func:`_score`). Every public test ends here."""
+    if method not in METHODS:
+        raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
+    if pts.n < MIN_POINTS:
+        reason = TOO_FEW.format(MIN_POINTS)
+        return _insufficient(method, reason, n=pts.n, dropped=pts.dropped, alpha=alpha)
+    if np.all(pts.x == pts.x[0]):
+        return _insufficient(method, ALL_EQUAL, n=pts.n, dropped=pts.dropped, alpha=alpha)
+    counts = {"n": pts.n, "dropped": pts.dropped, "alpha": alpha}
+    if method == "original":
+        return _result(method, _score(pts.x, rises_falls), **counts)
+    b = PairwiseSlopes(pts.x, pts.t).median() if slope is None else float(slope)
+    if method == "pre_whitening":
+        detrended = _residuals(pts, b)
+        r1 = _lag1_autocorrelation(detrended)
+        whitened = detrended[1:] - r1 * detrended[:-1] + b * (pts.t[1:] - pts.t[0])
+        return _result(method, _score(whitened), **counts, lag=1, slope=b)
+    if method == "hamed_rao":
+        factor, max_lag = _hamed_rao_factor(pts, b, alpha, lag)
+    elif method == "yue_wang":
+        factor, max_lag = _yue_wang_factor(pts, b, lag)
+    else:
+        factor, max_lag = _ar1_factor(pts, b), 1
+    score = _score(pts.x, rises_falls)
+    return _result(method, score, **counts, factor=factor, lag=max_lag, slope=b)
+
+
+def mann_kendall(
+    x: object,
+    *,
+    t: object | None = None,
+    method: str = DEFAULT_METHOD,
+    alpha: float = 0.05,
+    lag: int | None = None,
+    slope: float | None = None,
+) -> MannKendall:
+    """One entry point for the five variants (see the module docstring for which to use).
+
+    ``t`` only decides which points are dropped with the non-finite values (and, for the
+    variants that detrend, the time axis of Sen's slope); S depends on the order alone.
+    ``slope`` reuses an already computed Sen's slope for detrending; ``lag`` limits the lags
+    of ``hamed_rao`` and ``yue_wang``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
+    return _test(method, finite_points(x, t), alpha=alpha, lag=lag, slope=slope)
 
 
 def original_test(x: object, t: object | None = None, *, alpha: float = 0.05) -> MannKendall:
     """The original Mann-Kendall test (assumes independent points). ``t`` only decides which
     points are dropped with the non-finite values; S depends on the order alone."""
-    pts, bad = _check("original", x, t, alpha)
-    if bad is not None:
-        return bad
-    return _result("original", _score(pts.x), n=pts.n, dropped=pts.dropped, alpha=alpha)
+    return mann_kendall(x, t=t, method="original", alpha=alpha)
 
 
 def hamed_rao_test(
@@ -300,43 +454,7 @@ def hamed_rao_test(
     ``alpha`` is also the level at which a lag's rank autocorrelation counts as significant (as
     in pymannkendall). ``slope`` reuses an already computed Sen's slope for detrending.
     """
-    pts, bad = _check("hamed_rao", x, t, alpha)
-    if bad is not None:
-        return bad
-    n = pts.n
-    b = _slope_of(pts.x, pts.t, slope)
-    ranks = _average_ranks(_residuals(pts, b))
-    max_lag = _max_lag(lag, n)
-    r = acf(ranks, max_lag)[1:]
-    k = np.arange(1, max_lag + 1, dtype=np.float64)
-    bound = normal_ppf(1.0 - alpha / 2.0) / math.sqrt(n)
-    significant = (r > bound) | (r < -bound)
-    weights = (n - k) * (n - k - 1) * (n - k - 2)
-    factor = 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(
-        np.sum(weights[significant] * r[significant])
-    )
-    return _result(
-        "hamed_rao",
-        _score(pts.x),
-        n=n,
-        dropped=pts.dropped,
-        alpha=alpha,
-        factor=factor,
-        lag=max_lag,
-        slope=b,
-    )
-
-
-def _ar1_lags(rho: float, n: int) -> int:
-    """How many lags of the AR(1) Hamed-Rao sum matter: each weight is below n^3, so the lags
-    past K add less than 2 |rho|^K / (1 - |rho|) to the factor; K keeps that below 1e-18
-    (about 4,600 lags at |rho| = 0.99, instead of n - 1 = 999,999 at n = 1e6)."""
-    a = abs(rho)
-    if a >= 1.0:  # only for n <= 6, where rho is the raw r1
-        return n - 1
-    if a == 0.0:
-        return 0
-    return min(n - 1, math.ceil(math.log(1e-18 * (1.0 - a)) / math.log(a)))
+    return mann_kendall(x, t=t, method="hamed_rao", alpha=alpha, lag=lag, slope=slope)
 
 
 def hamed_rao_ar1_test(
@@ -356,26 +474,7 @@ def hamed_rao_ar1_test(
     *trend* we measured about rho - (2 + 6 rho) / n (Gaussian AR(1), rho = 0 to 0.8, n = 100 to
     500, 400 series each), so rho = (n r + 2) / (n - 6), clipped to +-``AR1_LIMIT``.
     """
-    pts, bad = _check("hamed_rao_ar1", x, t, alpha)
-    if bad is not None:
-        return bad
-    n = pts.n
-    b = _slope_of(pts.x, pts.t, slope)
-    r1 = _lag1_autocorrelation(_average_ranks(_residuals(pts, b)))
-    rho = min(max((n * r1 + 2.0) / (n - 6.0), -AR1_LIMIT), AR1_LIMIT) if n > 6 else r1
-    k = np.arange(1, _ar1_lags(rho, n) + 1, dtype=np.float64)
-    weights = (n - k) * (n - k - 1) * (n - k - 2)
-    factor = 1.0 + 2.0 / (n * (n - 1.0) * (n - 2.0)) * float(np.sum(weights * rho**k))
-    return _result(
-        "hamed_rao_ar1",
-        _score(pts.x),
-        n=n,
-        dropped=pts.dropped,
-        alpha=alpha,
-        factor=factor,
-        lag=1,
-        slope=b,
-    )
+    return mann_kendall(x, t=t, method="hamed_rao_ar1", alpha=alpha, slope=slope)
 
 
 def yue_wang_test(
@@ -387,25 +486,7 @@ def yue_wang_test(
     slope: float | None = None,
 ) -> MannKendall:
     """Mann-Kendall with Yue and Wang's (2004) effective-sample-size correction."""
-    pts, bad = _check("yue_wang", x, t, alpha)
-    if bad is not None:
-        return bad
-    n = pts.n
-    b = _slope_of(pts.x, pts.t, slope)
-    max_lag = _max_lag(lag, n)
-    r = acf(_residuals(pts, b), max_lag)[1:]
-    k = np.arange(1, max_lag + 1, dtype=np.float64)
-    factor = 1.0 + 2.0 * float(np.sum((1.0 - k / n) * r))
-    return _result(
-        "yue_wang",
-        _score(pts.x),
-        n=n,
-        dropped=pts.dropped,
-        alpha=alpha,
-        factor=factor,
-        lag=max_lag,
-        slope=b,
-    )
+    return mann_kendall(x, t=t, method="yue_wang", alpha=alpha, lag=lag, slope=slope)
 
 
 def pre_whitening_test(
@@ -416,45 +497,7 @@ def pre_whitening_test(
     slope: float | None = None,
 ) -> MannKendall:
     """Mann-Kendall after trend-free pre-whitening (Yue, Pilon, Phinney and Cavadias 2002)."""
-    pts, bad = _check("pre_whitening", x, t, alpha)
-    if bad is not None:
-        return bad
-    b = _slope_of(pts.x, pts.t, slope)
-    detrended = _residuals(pts, b)
-    r1 = _lag1_autocorrelation(detrended)
-    whitened = detrended[1:] - r1 * detrended[:-1] + b * (pts.t[1:] - pts.t[0])
-    return _result(
-        "pre_whitening",
-        _score(whitened),
-        n=pts.n,
-        dropped=pts.dropped,
-        alpha=alpha,
-        lag=1,
-        slope=b,
-    )
-
-
-def mann_kendall(
-    x: object,
-    *,
-    t: object | None = None,
-    method: str = DEFAULT_METHOD,
-    alpha: float = 0.05,
-    lag: int | None = None,
-    slope: float | None = None,
-) -> MannKendall:
-    """One entry point for the four variants (see the module docstring for which to use)."""
-    if method == "original":
-        return original_test(x, t, alpha=alpha)
-    if method == "pre_whitening":
-        return pre_whitening_test(x, t, alpha=alpha, slope=slope)
-    if method == "yue_wang":
-        return yue_wang_test(x, t, alpha=alpha, lag=lag, slope=slope)
-    if method == "hamed_rao":
-        return hamed_rao_test(x, t, alpha=alpha, lag=lag, slope=slope)
-    if method == "hamed_rao_ar1":
-        return hamed_rao_ar1_test(x, t, alpha=alpha, slope=slope)
-    raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
+    return mann_kendall(x, t=t, method="pre_whitening", alpha=alpha, slope=slope)
 
 
 def trend_analysis(
@@ -470,15 +513,15 @@ def trend_analysis(
     seed: int = 0,
 ) -> TrendAnalysis:
     """Mann-Kendall test and Sen's slope with a ``1 - alpha`` interval, sharing one set of
-    pairwise slopes. The interval uses the test's ``var_s``, so for ``hamed_rao`` and
-    ``yue_wang`` it widens with the autocorrelation as the test does."""
+    pairwise slopes (and, when they are all computed, the test's S counted from them). The
+    interval uses the test's ``var_s``, so for ``hamed_rao`` and ``yue_wang`` it widens with
+    the autocorrelation as the test does. Each part is computed when first read (see
+    :class:`TrendAnalysis`)."""
     pts = finite_points(x, t)
     if pts.n < MIN_POINTS:
-        reason = TOO_FEW.format(MIN_POINTS)
-        return TrendAnalysis(
-            _insufficient(method, reason, n=pts.n, dropped=pts.dropped, alpha=alpha),
-            insufficient_slope(reason, n=pts.n, dropped=pts.dropped, alpha=alpha),
-        )
+        return TrendAnalysis(pts, None, method=method, alpha=alpha, lag=lag)
+    if method not in METHODS:
+        raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
     slopes = PairwiseSlopes(
         pts.x,
         pts.t,
@@ -487,9 +530,4 @@ def trend_analysis(
         samples=samples,
         seed=seed,
     )
-    b = slopes.median()
-    test = mann_kendall(pts.x, t=pts.t, method=method, alpha=alpha, lag=lag, slope=b)
-    test = replace(test, dropped=pts.dropped)
-    var_s = test.var_s if test.ok else tie_corrected_var_s(pts.x)
-    sen = summarize(slopes, pts.x, pts.t, dropped=pts.dropped, alpha=alpha, var_s=var_s)
-    return TrendAnalysis(test, sen)
+    return TrendAnalysis(pts, slopes, method=method, alpha=alpha, lag=lag)

@@ -64,6 +64,7 @@ def test_zeros_are_dropped_like_scipys_wilcox_method():
     assert r.p_value == pytest.approx(ref.pvalue) and r.statistic == pytest.approx(ref.statistic)
     assert r.n == 11 and r.n_nonzero == 8
     assert r.median_difference == pytest.approx(np.median(d))
+    assert r.n_eff == effective_sample_size(d)  # estimates use every difference, zeros too
 
 
 def test_hodges_lehmann_exact_and_approximate():
@@ -71,6 +72,9 @@ def test_hodges_lehmann_exact_and_approximate():
     d = rng.standard_t(3, 101)
     assert hodges_lehmann(d) == pytest.approx(_walsh_median(d))
     assert wilcoxon_signed_rank(d).hodges_lehmann == pytest.approx(_walsh_median(d))
+    for m in (1, 2, 200, 201):  # either side of the cached index arrays
+        part = rng.standard_t(3, m)
+        assert hodges_lehmann(part) == pytest.approx(_walsh_median(part))
     big = rng.normal(0.2, 1.0, 3000)  # beyond the exact limit: quantile approximation
     i, j = np.triu_indices(big.size)
     exact = float(np.median((big[i] + big[j]) / 2))
@@ -118,6 +122,7 @@ def test_paired_t_false_positive_rate_on_ar1_noise_is_controlled():
 def test_insufficient_and_dropped_pairs():
     r = wilcoxon_signed_rank(np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 1.0]))
     assert not r.ok and math.isnan(r.p_value) and r.n_nonzero == 1
+    assert all(math.isnan(v) for v in (r.median_difference, r.hodges_lehmann, r.n_eff))
     t = paired_t(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1.0, 2.0, 3.0]))
     assert not t.ok and "equal" in t.insufficient and math.isnan(t.statistic)
     x = np.array([1.0, np.nan, 2.0, 3.0, np.inf, 5.0])

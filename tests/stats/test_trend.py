@@ -11,7 +11,7 @@ from scipy.signal import lfilter
 from scipy.stats import kendalltau, rankdata
 
 from analyzer.stats import trend
-from analyzer.stats.slope import sens_slope
+from analyzer.stats.slope import GATHER_MAX_N, PairwiseSlopes, sens_slope
 
 PMK = {
     "original": lambda x, lag: pmk.original_test(x),
@@ -265,12 +265,6 @@ def test_score_matches_kendalltau_with_ties() -> None:
         assert _close(res.tau_b, ref, 1e-12)
 
 
-def test_average_ranks_match_rankdata() -> None:
-    rng = np.random.default_rng(13)
-    for x in (rng.normal(size=1000), rng.integers(0, 9, 1000).astype(float), np.ones(5)):
-        assert np.array_equal(trend._average_ranks(x), rankdata(x))
-
-
 @pytest.mark.parametrize("phi", [0.0, 0.5, 0.97, -0.6])
 def test_ar1_factor_sum_truncation_is_invisible(phi: float) -> None:
     """The AR(1) sum stops once the remaining lags cannot matter; compare with all n - 1 lags."""
@@ -286,3 +280,41 @@ def test_ar1_factor_sum_truncation_is_invisible(phi: float) -> None:
     total = float(np.sum((n - k) * (n - k - 1) * (n - k - 2) * rho**k))
     assert trend._ar1_lags(rho, n) < n - 1 or phi == 0.0
     assert _close(res.variance_factor, 1 + 2 * total / (n * (n - 1) * (n - 2)), 1e-12)
+
+
+@pytest.mark.parametrize("method", trend.METHODS)
+def test_trend_analysis_counts_s_from_its_slopes_as_the_merge_count_does(method: str) -> None:
+    """Up to GATHER_MAX_N points, trend_analysis takes S and the ties from the signs of the
+    pairwise rises it computed for Sen's slope; mann_kendall counts them by a merge sort."""
+    rng = np.random.default_rng(15)
+    cases = [rng.normal(size=57), np.round(rng.normal(size=90), 1), np.arange(40.0) % 7]
+    cases += [rng.integers(0, 3, size=int(n)).astype(float) for n in (5, 12, 401)]
+    for x in cases:
+        if np.all(x == x[0]):
+            continue
+        res = trend.trend_analysis(x, method=method)
+        assert res.test == trend.mann_kendall(x, method=method), x
+        if method != "pre_whitening":
+            slopes = PairwiseSlopes(x, np.arange(x.size, dtype=float))
+            assert (slopes.rises_falls is None) == (x.size > GATHER_MAX_N)
+
+
+def test_trend_analysis_parts_are_the_same_in_any_order_of_reading() -> None:
+    """Each part is computed when first read (up to GATHER_MAX_N points): reading the slope,
+    the test or the interval first gives the same numbers, and longer series are analysed at
+    once without keeping their pairwise slopes."""
+    rng = np.random.default_rng(16)
+    x = _ar1(rng, 80, 0.6) - 0.02 * np.arange(80)
+    slope_first, test_first, sen_first = (trend.trend_analysis(x) for _ in range(3))
+    assert slope_first.slope == sens_slope(x).slope
+    assert "test" not in vars(slope_first) and "sen" not in vars(slope_first)
+    assert test_first.test == trend.mann_kendall(x) and "sen" not in vars(test_first)
+    assert sen_first.sen.ci == test_first.sen.ci == slope_first.sen.ci
+    assert slope_first.test == sen_first.test and slope_first.sen == sen_first.sen
+    assert sen_first.slope == sen_first.sen.slope and sen_first.ok
+    long = trend.trend_analysis(_ar1(rng, GATHER_MAX_N + 1, 0.6))
+    assert {"test", "sen"} <= set(vars(long)) and long.slope == long.sen.slope
+    few = trend.trend_analysis(np.array([1.0, 2.0]), method="nope")  # too few: no error
+    assert math.isnan(few.slope) and few.insufficient == "fewer than 3 finite points"
+    with pytest.raises(ValueError, match="unknown Mann-Kendall method"):
+        trend.trend_analysis(x, method="nope")
