@@ -5,13 +5,13 @@ Method: penalized optimal segmentation with PELT (Killick, Fearnhead & Eckley 20
 linear penalty, pruned to about O(n) when changes are regular), implemented here as
 :func:`pelt`. Why our own: ``ruptures.Pelt`` runs the same recursion in a pure-Python loop that
 calls the segment cost once per admissible start and end (about 6,000 calls for 200 points),
-which made the search the slowest part of a diagnosis; ours is the same algorithm, step for
+which made the search the slowest part of a diagnosis; ours gives the same answer, step for
 step (same admissible starts, same pruning rule, same ``min_size`` handling, same penalty, same
-order of floating-point additions, ties to the earliest start), with each end's admissible
-starts costed in one vectorized numpy call: 7 times faster at 200 points, 25 at 1,000. The
-tests run ``ruptures.Pelt`` on the very same cost over many series and require identical
-breakpoints, so ruptures remains the independent check of the search (and a test dependency
-only).
+order of floating-point additions, ties to the earliest start), with all segment costs from
+one vectorized call and the recursion solved in blocks and checked against the pruning (see
+:func:`pelt`): 0.25 ms on 100 points, where ruptures takes 20 ms. The tests run
+``ruptures.Pelt`` on the very same cost over many series and require identical breakpoints,
+so ruptures remains the independent check of the search (and a test dependency only).
 
 Segment model, ``"linear"`` by default: each segment is its own least-squares line ``a + b*t``
 (discontinuous at the boundaries). Loss curves slope inside every phase, so a piecewise-constant
@@ -59,7 +59,7 @@ DEFAULT_MAX_POINTS = 500
 DEFAULT_MIN_SIZE = 5
 _PARAMS_PER_SEGMENT = {"linear": 2, "l2": 1}
 #: Up to this many points, :func:`pelt` costs every segment in one call (a (n+1)^2 table, 2 MB
-#: at 500): a third of the time of one vectorized call per end on a 100-epoch log.
+#: at 500) and checks a blocked search on it instead of stepping end by end.
 TABLE_MAX_N = 500
 
 
@@ -153,16 +153,18 @@ def pelt(cost: SegmentRSS, n: int, min_size: int, pen: float) -> list[int]:
         state = [0.0] * (n + 1), [0] * (n + 1), []
         return _backtrack(_pelt_steps(penalized, n, min_size, pen, min_size, *state))
 
-    starts = np.arange(n + 1)
     # valid[end, start]: the segment [start, end) is long enough and its start has a
     # segmentation of the points before it
-    valid = (starts[None, :] <= starts[:, None] - min_size) & ((starts == 0) | (starts >= min_size))
-    table = np.where(valid, cost.table() + pen, np.inf)
+    valid = np.tri(n + 1, n + 1, -min_size, dtype=bool)
+    valid[:, 1:min_size] = False
+    table = cost.table()
+    table += pen
+    np.copyto(table, np.inf, where=~valid)
     total, last = _unpruned_search(table, n, min_size)
     # pruned[end, start]: PELT drops the start at this end (if it still holds it)
     pruned = valid & ~(total + table <= (total + pen)[:, None])
     first_pruned = np.where(pruned.any(axis=0), pruned.argmax(axis=0), n + 1)
-    ends = starts[min_size:]
+    ends = np.arange(min_size, n + 1)
     differs = (first_pruned[last[min_size:]] < ends) | ~np.isfinite(total[min_size:])
     if not differs.any():
         return _backtrack(last)
@@ -183,11 +185,12 @@ def _unpruned_search(table: np.ndarray, n: int, min_size: int) -> tuple[np.ndarr
     total = np.full(n + 1, np.inf)
     total[0] = 0.0
     last = np.zeros(n + 1, dtype=np.intp)
+    rows = np.arange(min_size)
     for k in range(min_size, n + 1, min_size):
         candidates = total[:k] + table[k : k + min_size, :k]
         best = candidates.argmin(axis=1)
-        total[k : k + best.size] = candidates[np.arange(best.size), best]
-        last[k : k + best.size] = best
+        total[k : k + min_size] = candidates[rows[: best.size], best]
+        last[k : k + min_size] = best
     return total, last
 
 
