@@ -145,6 +145,8 @@ def pelt(cost: SegmentRSS, n: int, min_size: int, pen: float) -> list[int]:
     min_size = max(min_size, cost.min_size)
     if n < min_size:
         raise ValueError(f"{n} points cannot hold a segment of {min_size}")
+    if not pen >= 0:  # a negative penalty would prune every start, the best one too
+        raise ValueError(f"the penalty must be >= 0, not {pen}")
     if n > TABLE_MAX_N:
 
         def penalized(end: int, lo: int) -> list[float]:

@@ -241,6 +241,11 @@ def test_checked_search_equals_the_search_end_by_end_on_many_series(monkeypatch)
             assert pelt(cost, n, min_size, pen) == checked
 
 
-def test_pelt_needs_room_for_one_segment():
+def test_pelt_needs_room_for_one_segment_and_a_penalty():
     with pytest.raises(ValueError, match="cannot hold a segment"):
         pelt(SegmentRSS("linear").fit(np.arange(4.0)), 4, 5, 1.0)
+    y = np.random.default_rng(13).normal(size=40)
+    for pen in (-1.0, np.nan):
+        with pytest.raises(ValueError, match="penalty must be >= 0"):
+            change_points(y, penalty=pen)
+    assert len(change_points(y, penalty=0.0).indices) >= 5  # zero: boundaries cost nothing
