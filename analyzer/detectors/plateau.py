@@ -27,17 +27,26 @@ SPEC = DetectorSpec(
 )
 
 
-def _flat_stretches(curve, segments, flatness: float) -> list[tuple[int, int]]:
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of finite values, the same float (the middle one, or the mean of the two
+    middle ones as ``(a + b) / 2``) at a fifth of the cost on a few dozen points."""
+    ordered = sorted(values.tolist())
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
+
+
+def _flat_stretches(curve, segments, lowest_after, flatness: float) -> list[tuple[int, int]]:
     """Runs of consecutive change-point segments whose levels stay within a band around the
-    first one's, the band being ``flatness`` times the drop that follows: noise makes PELT cut
-    a long plateau into pieces, and this glues them back. Longest first."""
-    n, smooth = curve.n_finite, curve.smooth
-    levels = [float(np.median(curve.y[a:b])) for a, b in segments]
+    first one's, the band being ``flatness`` times the drop that follows (``lowest_after[i]``:
+    the lowest smoothed value from point ``i`` on): noise makes PELT cut a long plateau into
+    pieces, and this glues them back. Longest first."""
+    n = curve.n_finite
+    levels = [_median(curve.y[a:b]) for a, b in segments]
     stretches = []
     for i, (a, _) in enumerate(segments):
         j = i
         while j + 1 < len(segments) and segments[j + 1][1] < n:
-            drop = levels[i] - float(np.min(smooth[segments[j + 1][1] :]))
+            drop = levels[i] - lowest_after[segments[j + 1][1]]
             if drop <= 0 or abs(levels[j + 1] - levels[i]) > flatness * drop:
                 break
             j += 1
@@ -62,13 +71,14 @@ def detect(ctx: RunContext) -> list[Finding]:
     cps = change_points(curve.y, curve.x)
     if not cps.ok:
         return []
-    smooth = curve.smooth
     n = curve.n_finite
-    for a, b in _flat_stretches(curve, cps.segments, s.plateau_flatness):
+    # the minimum of every tail of the smooth at once (a Python list: read a few dozen times)
+    lowest_after = np.minimum.accumulate(curve.smooth[::-1])[::-1].tolist()
+    for a, b in _flat_stretches(curve, cps.segments, lowest_after, s.plateau_flatness):
         if b - a < max(s.min_points, s.plateau_min_fraction * n) or b >= n:
             continue
-        level = float(np.median(curve.y[a:b]))
-        after = float(np.min(smooth[b:]))
+        level = _median(curve.y[a:b])
+        after = lowest_after[b]
         escape = (level - after) / abs(level) if level else 0.0
         if escape < s.plateau_escape:
             continue

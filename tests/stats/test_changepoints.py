@@ -186,3 +186,66 @@ def test_vectorized_costs_equal_the_single_segment_cost_exactly():
             starts = np.arange(end)
             many = cost.errors(starts, end)
             assert many.tolist() == [cost.error(int(a), end) for a in starts]
+
+
+def test_cost_table_holds_the_vectorized_costs_exactly():
+    y = np.random.default_rng(12).normal(size=60).cumsum()
+    for kind in ("linear", "l2"):
+        cost = SegmentRSS(kind).fit(y)
+        table = cost.table()
+        for end in (3, 17, 60):
+            assert table[end, :end].tolist() == cost.errors(np.arange(end), end).tolist()
+
+
+def test_checked_search_and_its_resumption_both_match_ruptures(monkeypatch):
+    # pelt() solves the recursion without pruning, then checks that PELT's pruning would not
+    # have dropped any chosen start; where it would, it resumes end by end. Spikes make such
+    # ends common: both outcomes must occur here, and both give ruptures' breakpoints.
+    resumed = []
+    steps = changepoints._pelt_steps
+
+    def spy(penalized, n, min_size, pen, first, *state):
+        resumed.append(first)
+        return steps(penalized, n, min_size, pen, first, *state)
+
+    monkeypatch.setattr(changepoints, "_pelt_steps", spy)
+    checked = 0
+    for seed in range(30):
+        rng = np.random.default_rng(100 + seed)
+        n = int(rng.integers(40, 160))
+        y = _piecewise(rng, n) + np.where(rng.random(n) < 0.05, rng.normal(0, 20, n), 0.0)
+        kind, min_size = ("linear", "l2")[seed % 2], (3, 5, 10)[seed % 3]
+        pen = float(rng.choice([1.0, 3.0])) * noise_scale(y).sigma ** 2 * np.log(n)
+        before = len(resumed)
+        assert pelt(SegmentRSS(kind).fit(y), n, min_size, pen) == _ruptures_ends(
+            y, kind, min_size, pen
+        )
+        checked += len(resumed) == before
+        assert all(first > min_size for first in resumed[before:])  # resumed, not rerun
+    assert 0 < checked < 30
+
+
+def test_checked_search_equals_the_search_end_by_end_on_many_series(monkeypatch):
+    # Cheaper than ruptures, so many more series: a start pruned exactly at the end where the
+    # search resumes is rare, and a wrong resumption state shows up only on a few of them.
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(20, 200))
+        y = _piecewise(rng, n) + np.where(rng.random(n) < 0.05, rng.normal(0, 20, n), 0.0)
+        kind, min_size = ("linear", "l2")[seed % 2], int(rng.choice([2, 3, 5, 10]))
+        pen = float(rng.choice([1.0, 3.0, 10.0])) * noise_scale(y).sigma ** 2 * np.log(n)
+        cost = SegmentRSS(kind).fit(y)
+        checked = pelt(cost, n, min_size, pen)
+        with monkeypatch.context() as m:
+            m.setattr(changepoints, "TABLE_MAX_N", 0)
+            assert pelt(cost, n, min_size, pen) == checked
+
+
+def test_pelt_needs_room_for_one_segment_and_a_penalty():
+    with pytest.raises(ValueError, match="cannot hold a segment"):
+        pelt(SegmentRSS("linear").fit(np.arange(4.0)), 4, 5, 1.0)
+    y = np.random.default_rng(13).normal(size=40)
+    for pen in (-1.0, np.nan):
+        with pytest.raises(ValueError, match="penalty must be >= 0"):
+            change_points(y, penalty=pen)
+    assert len(change_points(y, penalty=0.0).indices) >= 5  # zero: boundaries cost nothing
