@@ -39,6 +39,7 @@ from scipy.optimize import _minpack  # private: MINPACK lmder as leastsq calls i
 
 from analyzer.stats.autocorr import effective_sample_size
 from analyzer.stats.distributions import StudentT
+from analyzer.stats.order import median
 
 _MAD_TO_SIGMA = 1.482602218505602  # 1 / Phi^-1(3/4)
 MIN_FIT_POINTS = 8
@@ -58,16 +59,6 @@ class NoiseScale:
         return self.insufficient is None
 
 
-def _median(x: np.ndarray) -> float:
-    """``np.median`` of a 1-D float array, the same float (NaN if any value is NaN) without
-    its generic wrapper, which costs ~10 us on the short series this module sees."""
-    x = np.sort(x)
-    m = x.size // 2
-    if x.size == 0 or math.isnan(x[-1]):  # np.sort puts NaN last
-        return math.nan
-    return float(x[m]) if x.size % 2 else (float(x[m - 1]) + float(x[m])) / 2.0
-
-
 def noise_scale(values: np.ndarray) -> NoiseScale:
     """``1.4826 * MAD(diff(x)) / sqrt(2)`` over the finite values (needs at least 3)."""
     x = np.asarray(values, dtype=np.float64).ravel()
@@ -75,7 +66,7 @@ def noise_scale(values: np.ndarray) -> NoiseScale:
     if x.size < 3:
         return NoiseScale(math.nan, int(x.size), insufficient="fewer than 3 finite values")
     d = x[1:] - x[:-1]
-    mad = _median(np.abs(d - _median(d)))
+    mad = median(np.abs(d - median(d)))
     return NoiseScale(_MAD_TO_SIGMA * mad / math.sqrt(2.0), int(x.size))
 
 
@@ -447,7 +438,7 @@ def fit_convergence(
     span = float(s[-1])
     if span <= 0:
         return _failed("all points at the same time", n, confidence)
-    unit = _median(s[1:] - s[:-1]) or span / (n - 1)
+    unit = median(s[1:] - s[:-1]) or span / (n - 1)
     # Fit the standardized curve (well conditioned at any loss scale), then scale back.
     with np.errstate(over="ignore", invalid="ignore"):
         loc = float(y.mean())

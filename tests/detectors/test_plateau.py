@@ -4,23 +4,13 @@ replace (the same floats), and a glued plateau found at its epochs."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from analyzer.detectors.context import RunContext
-from analyzer.detectors.plateau import _flat_stretches, _median, detect
+from analyzer.detectors.plateau import _flat_stretches, detect
 from analyzer.model.findings import Code
 from analyzer.settings import DEFAULT_SETTINGS
 from analyzer.stats.changepoints import change_points
 from tests.detectors.curves import noise, run
-
-
-@pytest.mark.parametrize("size", [1, 2, 3, 10, 11, 40])
-def test_median_is_numpys_float(size):
-    rng = np.random.default_rng(size)
-    for values in (rng.normal(size=size), np.round(rng.normal(size=size), 1), rng.random(size)):
-        assert _median(values) == float(np.median(values))
-    with np.errstate(over="ignore"):  # numpy adds the two middle values, then halves them
-        assert _median(np.full(2 * size, 1e308)) == float(np.median(np.full(2 * size, 1e308)))
 
 
 def _flat_stretches_with_numpy(curve, segments, flatness):

@@ -369,15 +369,3 @@ def test_zoom_grid_is_numpy_geomspace_bit_for_bit():
         ratio = float(rng.choice([shape._EXP_GRID[1] / shape._EXP_GRID[0], 1.0 + rng.random()]))
         expected = np.geomspace(g / ratio, g * ratio, 41)
         assert np.array_equal(shape._zoom_grid(g / ratio, g * ratio), expected)
-
-
-def test_median_is_numpy_median_bit_for_bit():
-    rng = np.random.default_rng(13)
-    for size in (1, 2, 3, 4, 7, 8, 99, 100):
-        for _ in range(50):
-            x = rng.normal(size=size) * 10.0 ** rng.integers(-5, 5)
-            x[rng.random(size) < 0.2] = 0.5  # ties
-            assert shape._median(x) == float(np.median(x))
-    x = np.array([1.0, np.nan, 2.0])
-    assert math.isnan(shape._median(x)) and math.isnan(np.median(x))
-    assert math.isnan(shape._median(np.zeros(0)))
