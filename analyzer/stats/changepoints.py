@@ -61,6 +61,8 @@ _PARAMS_PER_SEGMENT = {"linear": 2, "l2": 1}
 #: Up to this many points, :func:`pelt` costs every segment in one call (a (n+1)^2 table, 2 MB
 #: at 500) and checks a blocked search on it instead of stepping end by end.
 TABLE_MAX_N = 500
+#: Above this magnitude the search runs on a rescaled copy (squares would overflow).
+LARGEST_UNSCALED = 1e100
 
 
 class SegmentRSS:
@@ -320,7 +322,15 @@ def change_points(
     sigma = noise_scale(y).sigma
     # A noise-free series has sigma 0; a floor keeps the penalty positive (every real kink is
     # still found, but rounding noise is not).
-    sigma = max(sigma, 1e-9 * float(np.max(np.abs(y))))
-    pen = float(penalty) if penalty is not None else penalty_factor * sigma**2 * math.log(m)
-    ends = pelt(cost.fit(y), m, min_size, pen)
+    peak = float(np.max(np.abs(y)))
+    sigma = max(sigma, 1e-9 * peak)
+    # Squares of values beyond ~1e154 overflow (a diverged float64 loss): search a copy scaled
+    # to at most 1, the penalty in the same units; the segmentation does not depend on scale.
+    scale = peak if peak > LARGEST_UNSCALED else 1.0
+    if penalty is None:
+        unit_pen = penalty_factor * (sigma / scale) ** 2 * math.log(m)
+    else:
+        unit_pen = float(penalty) / scale / scale
+    ends = pelt(cost.fit(y / scale if scale != 1.0 else y), m, min_size, unit_pen)
+    pen = float(penalty) if penalty is not None else unit_pen * scale * scale
     return result([int(starts[b]) for b in ends], pen, sigma)

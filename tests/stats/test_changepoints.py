@@ -249,3 +249,17 @@ def test_pelt_needs_room_for_one_segment_and_a_penalty():
         with pytest.raises(ValueError, match="penalty must be >= 0"):
             change_points(y, penalty=pen)
     assert len(change_points(y, penalty=0.0).indices) >= 5  # zero: boundaries cost nothing
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e300])
+def test_huge_values_are_segmented_like_the_same_curve_at_unit_scale(scale):
+    """A diverged float64 loss: the squares in the segment costs would overflow to inf (and the
+    search failed); the segmentation does not depend on the unit, so it must be the same."""
+    rng = np.random.default_rng(3)
+    y = np.r_[np.linspace(1, 2, 20), np.linspace(2, 40, 30)] + rng.normal(0, 0.01, 50)
+    unit, huge = change_points(y), change_points(y * scale)
+    assert unit.indices and huge.indices == unit.indices
+    assert huge.sigma == pytest.approx(unit.sigma * scale, rel=1e-9)
+    # a penalty given in the data's units is rescaled with them
+    given = change_points(y * 1e150, penalty=unit.penalty * 1e300)
+    assert given.indices == unit.indices and given.penalty == unit.penalty * 1e300
