@@ -39,10 +39,14 @@ A truncated last line
 A row with fewer fields than the header
     Reads the missing fields as empty cells; a row with more fields is a ParseError.
 
-Speed: the whole body goes through ``pandas.read_csv``'s C engine once, with float columns
-parsed in C; only columns holding text (``nan``, ``tensor(...)``, a repeated header) are
-converted again, vectorized. Only a file with a header line in the middle or a row too long
-is split into lines in Python.
+Speed: a small body of plain numbers with every cell filled (what Keras' ``CSVLogger`` writes)
+is read with Python's ``float()`` (:func:`read_dense`): pandas' set-up costs more than parsing
+a few hundred rows. Both round every number correctly, so the floats are the same; the cases
+where pandas reads a number otherwise (``-0`` in an integer column, integers beyond int64,
+numbers near the ends of the float range) are left to pandas. Any other body goes through
+``pandas.read_csv``'s C engine once, with float columns parsed in C; only columns holding text
+(``nan``, ``tensor(...)``, a repeated header) are converted again, vectorized. Only a file with
+a header line in the middle or a row too long is split into lines in Python.
 """
 
 from __future__ import annotations
@@ -73,6 +77,10 @@ _DELIMITER_CANDIDATES = ("\t", ";", ",", "|")
 #: The delimiter meaning "runs of whitespace".
 WHITESPACE = " "
 _PANDAS_LINE = re.compile(r"line (\d+), saw (\d+)")
+#: Bodies up to this size may take the plain-Python reader; beyond, pandas' C engine is faster.
+DENSE_MAX_BYTES = 256 * 1024
+#: The bytes a body read by :func:`read_dense` may hold besides its delimiter.
+_NUMBER_BYTES = b"0123456789.-+eE\r\n"
 
 
 @dataclass
@@ -213,9 +221,13 @@ def read_table(
         notes.append(tail_note)
     start, start_line = (first_after, first_no + 1) if has_header else (first_start, first_no)
     try:
-        section = _read_rows(
-            _body(data, start, end), delimiter, ncols, encoding, source, strict=False
-        )
+        section = None
+        if 0 < end - start <= DENSE_MAX_BYTES:
+            section = read_dense(data[start:end], delimiter, ncols)
+        if section is None:
+            section = _read_rows(
+                _body(data, start, end), delimiter, ncols, encoding, source, strict=False
+            )
         section.lines += start_line
         section.names, section.header_line = names, (first_no if has_header else None)
         sections = [section]
@@ -357,6 +369,40 @@ def _read_rows(
         col = next(j for j, x in enumerate(bad) if x[row])
         raise _BadCell(row, col, str(frame[col].iloc[row]).strip())
     return _section([], np.arange(len(frame), dtype=np.int64), values, missing, blank, ncols)
+
+
+def read_dense(body: bytes, delimiter: str, ncols: int) -> Section | None:
+    """``body`` (rows only, at most :data:`DENSE_MAX_BYTES`) as the nameless Section
+    :func:`_read_rows` makes, when every line holds ``ncols`` plain numbers (``-1.5e-3``);
+    else None (see the module docstring: pandas reads it then)."""
+    if delimiter not in _DELIMITER_CANDIDATES:
+        return None
+    if body.translate(None, _NUMBER_BYTES + delimiter.encode()):
+        return None  # letters, quotes, blanks, other delimiters
+    text = body.decode("ascii")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    if "+" in text and text.count("+") != text.count("e+") + text.count("E+"):
+        return None  # a leading "+": pandas' fast parser leaves those to a slower one
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()
+    if not lines or any(line.count(delimiter) != ncols - 1 for line in lines):
+        return None  # blank lines, empty or missing cells: pandas' rules
+    try:
+        flat = np.array([float(cell) for line in lines for cell in line.split(delimiter)])
+    except ValueError:
+        return None  # "1.2.3", "e5", "": pandas makes them text
+    magnitude = np.abs(flat)
+    # pandas reads "-0" in an integer column as 0.0 and integers beyond int64 as text, and
+    # hands numbers near the ends of the float range to a parser that may round otherwise.
+    plain = (magnitude < 2.0**63) & ((magnitude > 1e-300) | ((flat == 0) & ~np.signbit(flat)))
+    if not plain.all():
+        return None
+    columns = flat.reshape(len(lines), ncols).T.copy()
+    return _section([], np.arange(len(lines), dtype=np.int64), list(columns), [], [], ncols)
 
 
 def _section(
