@@ -371,10 +371,10 @@ def _read_rows(
     return _section([], np.arange(len(frame), dtype=np.int64), values, missing, blank, ncols)
 
 
-def read_dense(body: bytes, delimiter: str, ncols: int) -> Section | None:
-    """``body`` (rows only, at most :data:`DENSE_MAX_BYTES`) as the nameless Section
-    :func:`_read_rows` makes, when every line holds ``ncols`` plain numbers (``-1.5e-3``);
-    else None (see the module docstring: pandas reads it then)."""
+def plain_numbers(body: bytes, delimiter: str, ncols: int) -> list[float] | None:
+    """Every cell of ``body`` as a float, row by row, when each of its lines (``\\n`` or
+    ``\\r\\n`` ends) holds ``ncols`` plain numbers (``-1.5e-3``); else None. Cheap for the
+    common dense table, so the readers and the sniffers try it first."""
     if delimiter not in _DELIMITER_CANDIDATES:
         return None
     if body.translate(None, _NUMBER_BYTES + delimiter.encode()):
@@ -384,25 +384,36 @@ def read_dense(body: bytes, delimiter: str, ncols: int) -> Section | None:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             return None
-    if "+" in text and text.count("+") != text.count("e+") + text.count("E+"):
-        return None  # a leading "+": pandas' fast parser leaves those to a slower one
     lines = text.split("\n")
     if not lines[-1]:
         lines.pop()
     if not lines or any(line.count(delimiter) != ncols - 1 for line in lines):
-        return None  # blank lines, empty or missing cells: pandas' rules
+        return None  # blank lines, empty or missing cells
     try:
-        flat = np.array([float(cell) for line in lines for cell in line.split(delimiter)])
+        return [float(cell) for line in lines for cell in line.split(delimiter)]
     except ValueError:
-        return None  # "1.2.3", "e5", "": pandas makes them text
+        return None  # "1.2.3", "e5", ""
+
+
+def read_dense(body: bytes, delimiter: str, ncols: int) -> Section | None:
+    """``body`` (rows only, at most :data:`DENSE_MAX_BYTES`) as the nameless Section
+    :func:`_read_rows` makes, when it is :func:`plain_numbers` that pandas reads as float()
+    does; else None (see the module docstring: pandas reads it then)."""
+    numbers = plain_numbers(body, delimiter, ncols)
+    if numbers is None:
+        return None
+    if b"+" in body and body.count(b"+") != body.count(b"e+") + body.count(b"E+"):
+        return None  # a leading "+": pandas' fast parser leaves those to a slower one
+    flat = np.array(numbers)
     magnitude = np.abs(flat)
     # pandas reads "-0" in an integer column as 0.0 and integers beyond int64 as text, and
     # hands numbers near the ends of the float range to a parser that may round otherwise.
     plain = (magnitude < 2.0**63) & ((magnitude > 1e-300) | ((flat == 0) & ~np.signbit(flat)))
     if not plain.all():
         return None
-    columns = flat.reshape(len(lines), ncols).T.copy()
-    return _section([], np.arange(len(lines), dtype=np.int64), list(columns), [], [], ncols)
+    rows = flat.size // ncols
+    columns = flat.reshape(rows, ncols).T.copy()
+    return _section([], np.arange(rows, dtype=np.int64), list(columns), [], [], ncols)
 
 
 def _section(

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from analyzer.errors import InputError
-from analyzer.ingest import csv_table
+from analyzer.ingest import csv_sniff, csv_table
 from analyzer.ingest.console import (
     _ANSI,
     _MAYBE_MARKER,
@@ -194,6 +194,41 @@ def test_read_dense_refuses_ragged_rows_and_other_delimiters():
     assert section is not None
     assert section.lines.tolist() == [0, 1]
     assert [v.tolist() for v in section.values] == [[0.0, 1.0], [0.5, 0.25]]
+
+
+def _head_infos(data: bytes) -> tuple[object, object]:
+    """head_info of ``data`` with and without its dense shortcut (uncached)."""
+    fast = csv_sniff._head_info.__wrapped__(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_sniff, "plain_numbers", lambda *args: None)
+        return fast, csv_sniff._head_info.__wrapped__(data)
+
+
+@SETTINGS
+@given(st.one_of(any_tables(), dense_tables().map(lambda table: table[0].encode())))
+def test_sniff_head_info_is_the_same_with_and_without_the_dense_shortcut(data):
+    fast, slow = _head_infos(data)
+    assert fast == slow
+
+
+def test_sniff_head_info_takes_the_shortcut_for_a_keras_file():
+    data = b"epoch,loss,val_loss\n0,0.5,0.6\n1,0.4,0.55\n"
+    calls = []
+    with pytest.MonkeyPatch.context() as patch:
+        split = csv_sniff.split_fields
+        patch.setattr(
+            csv_sniff, "split_fields", lambda line, d: calls.append(line) or split(line, d)
+        )
+        info = csv_sniff._head_info.__wrapped__(data)
+    assert calls == ["epoch,loss,val_loss"]  # the rows were not split cell by cell
+    assert info == csv_sniff.HeadInfo(
+        ["epoch", "loss", "val_loss"],
+        [["0", "0.5", "0.6"], ["1", "0.4", "0.55"]],
+        True,
+        False,
+        False,
+    )
+    assert _head_infos(data)[1] == info
 
 
 # --------------------------------------------------------------------------- console sniffers
