@@ -56,6 +56,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -371,7 +372,7 @@ def _read_rows(
     return _section([], np.arange(len(frame), dtype=np.int64), values, missing, blank, ncols)
 
 
-def plain_numbers(body: bytes, delimiter: str, ncols: int) -> list[float] | None:
+def plain_numbers(body: bytes, delimiter: str, ncols: int) -> np.ndarray | None:
     """Every cell of ``body`` as a float, row by row, when each of its lines (``\\n`` or
     ``\\r\\n`` ends) holds ``ncols`` plain numbers (``-1.5e-3``); else None. Cheap for the
     common dense table, so the readers and the sniffers try it first."""
@@ -387,10 +388,12 @@ def plain_numbers(body: bytes, delimiter: str, ncols: int) -> list[float] | None
     lines = text.split("\n")
     if not lines[-1]:
         lines.pop()
-    if not lines or any(line.count(delimiter) != ncols - 1 for line in lines):
+    # map() over C functions: no Python frame per line or cell (a third faster).
+    if not lines or set(map(str.count, lines, repeat(delimiter))) != {ncols - 1}:
         return None  # blank lines, empty or missing cells
+    cells = delimiter.join(lines).split(delimiter)
     try:
-        return [float(cell) for line in lines for cell in line.split(delimiter)]
+        return np.fromiter(map(float, cells), np.float64, len(cells))
     except ValueError:
         return None  # "1.2.3", "e5", ""
 
@@ -399,12 +402,11 @@ def read_dense(body: bytes, delimiter: str, ncols: int) -> Section | None:
     """``body`` (rows only, at most :data:`DENSE_MAX_BYTES`) as the nameless Section
     :func:`_read_rows` makes, when it is :func:`plain_numbers` that pandas reads as float()
     does; else None (see the module docstring: pandas reads it then)."""
-    numbers = plain_numbers(body, delimiter, ncols)
-    if numbers is None:
+    flat = plain_numbers(body, delimiter, ncols)
+    if flat is None:
         return None
     if b"+" in body and body.count(b"+") != body.count(b"e+") + body.count(b"E+"):
         return None  # a leading "+": pandas' fast parser leaves those to a slower one
-    flat = np.array(numbers)
     magnitude = np.abs(flat)
     # pandas reads "-0" in an integer column as 0.0 and integers beyond int64 as text, and
     # hands numbers near the ends of the float range to a parser that may round otherwise.
