@@ -41,12 +41,14 @@ A row with fewer fields than the header
 
 Speed: a small body of plain numbers with every cell filled (what Keras' ``CSVLogger`` writes)
 is read with Python's ``float()`` (:func:`read_dense`): pandas' set-up costs more than parsing
-a few hundred rows. Both round every number correctly, so the floats are the same; the cases
-where pandas reads a number otherwise (``-0`` in an integer column, integers beyond int64,
-numbers near the ends of the float range) are left to pandas. Any other body goes through
-``pandas.read_csv``'s C engine once, with float columns parsed in C; only columns holding text
-(``nan``, ``tensor(...)``, a repeated header) are converted again, vectorized. Only a file with
-a header line in the middle or a row too long is split into lines in Python.
+a few hundred rows. Both round every number correctly (pandas parses with fast_float since 3.1;
+older versions could be an ulp off on 17-digit numbers, and tests/ingest/test_fast_paths.py
+would fail), so the floats are the same; the cases where pandas reads a number otherwise
+(``-0`` in an integer column, integers beyond int64, numbers near the ends of the float range,
+a leading ``+``) are left to pandas. Any other body goes through ``pandas.read_csv``'s C engine
+once, with float columns parsed in C; only columns holding text (``nan``, ``tensor(...)``, a
+repeated header) are converted again, vectorized. Only a file with a header line in the middle
+or a row too long is split into lines in Python.
 """
 
 from __future__ import annotations
@@ -407,7 +409,7 @@ def read_dense(body: bytes, delimiter: str, ncols: int) -> Section | None:
     if flat is None:
         return None
     if b"+" in body and body.count(b"+") != body.count(b"e+") + body.count(b"E+"):
-        return None  # a leading "+": pandas' fast parser leaves those to a slower one
+        return None  # a leading "+": pandas' fast_float path refuses it, its legacy parser reads it
     magnitude = np.abs(flat)
     # pandas reads "-0" in an integer column as 0.0 and integers beyond int64 as text, and
     # hands numbers near the ends of the float range to a parser that may round otherwise.

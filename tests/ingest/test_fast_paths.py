@@ -168,6 +168,7 @@ def test_read_dense_floats_are_pandas_floats(cells):
     [
         (["0", "1", "2"], True),
         (["0.1", "1.00000000000000011102230246251565404236316680908203125"], True),
+        (["0.6931471824645996", "0.30000001192092896"], True),  # float32 reprs, as Keras logs
         (["9007199254740993", "1"], True),  # 2**53 + 1: int64 in pandas, rounded the same
         (["1e+05", "3.", ".5", "-.5", "007"], True),
         (["-0", "1"], False),  # pandas: 0.0 in an integer column (float() says -0.0)
