@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import PurePath
 
 import numpy as np
@@ -55,6 +56,8 @@ def run_key(source: SourceFile) -> str:
 
 
 def _renamed(raw: RawSeries, run: RawRun, parsed: ParsedFile, names: Mapping[str, str]) -> str:
+    if not names:
+        return raw.name
     base = PurePath(parsed.source.name).name
     for key in (parsed.source.name, base, parsed.source.relative_path):
         if key and key in names:
@@ -66,6 +69,12 @@ def _renamed(raw: RawSeries, run: RawRun, parsed: ParsedFile, names: Mapping[str
                 )
             return names[key]
     return names.get(raw.name, raw.name)
+
+
+@lru_cache(maxsize=1024)
+def _normalized(name: str, split_hint: Split | None) -> NormalizedName:
+    """:func:`normalize_name`, cached: every file of a tool has the same few column names."""
+    return normalize_name(name, split_hint=split_hint)
 
 
 def _purge_superseded(steps: np.ndarray) -> np.ndarray:
@@ -102,7 +111,7 @@ def _build(
         warnings.extend(run.warnings)
         seen_in_file: set[_SeriesKey] = set()
         for raw in run.series:
-            norm = normalize_name(_renamed(raw, run, parsed, names), split_hint=raw.split_hint)
+            norm = _normalized(_renamed(raw, run, parsed, names), raw.split_hint)
             granularity = norm.granularity or raw.granularity
             key = (norm.split, norm.metric_name, granularity)
             if key in seen_in_file:

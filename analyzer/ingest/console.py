@@ -184,8 +184,10 @@ class KerasConsoleParser:
     )
 
     def sniff(self, head: bytes, filename: str) -> float:
-        text = _ANSI.sub("", _decode(head))
-        text = _SEGMENT.sub("\n", text)
+        text = _decode(head)
+        if "Epoch " not in text and "loss: " not in text and "\x1b" not in text:
+            return 0.0  # fast no: both patterns need these literals (ANSI codes could split them)
+        text = _SEGMENT.sub("\n", _ANSI.sub("", text))
         headers = len(self._SNIFF_HEADER.findall(text))
         progress = self._SNIFF_PROGRESS.search(text) is not None
         if headers and progress:
@@ -298,6 +300,10 @@ _STOP_WORDS = frozenset(
 _IGNORED_NAMES = INDEX_COLUMNS | WALL_TIME_COLUMNS | {"v_num"}
 _MAX_NAME_WORDS = 2
 _QUICK_MARKER = re.compile(r"epoch|step|iter|batch", re.IGNORECASE)
+#: What every marker needs: its word, then only ``:``, ``=``, ``[``, ``(``, ``#`` or blanks
+#: before a digit, on one line. A text without it has no log line (a cheap first check, run
+#: on the lowercased text: ten times faster than re.IGNORECASE).
+_MAYBE_MARKER = re.compile(r"(?:epoch|step|iter(?:ation)?|batch)(?:[:=\[(#]|[^\S\n])*\d")
 
 
 @dataclass
@@ -396,6 +402,8 @@ class TextLogParser:
         text = _decode(head[:16384]).lstrip("\ufeff \t\r\n")
         if text[:1] == "{" or text[:2] in ("[{", "[["):
             return 0.0  # JSON, which names its numbers the same way
+        if "\x1b" not in text and not _MAYBE_MARKER.search(text.lower()):
+            return 0.0  # no marker, so no log line (ANSI codes, removed per line, could hide one)
         matched = sum(index is not None for index, _ in _log_lines(_text_lines(text)))
         if matched == 0:
             return 0.0

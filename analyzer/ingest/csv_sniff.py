@@ -15,6 +15,7 @@ from analyzer.ingest.csv_table import (
     detect_delimiter,
     is_number,
     looks_like_header,
+    plain_numbers,
     split_fields,
 )
 
@@ -57,8 +58,13 @@ def _head_info(head: bytes) -> HeadInfo | None:
     delimiter = detect_delimiter(lines[0], lines[1] if len(lines) > 1 else None)
     first = split_fields(lines[0], delimiter)
     header = first if looks_like_header(first) else []
-    rows = [split_fields(line, delimiter) for line in lines[1 if header else 0 :]]
     width = len(header) if header else len(first)
+    body = lines[1 if header else 0 :]
+    if plain_numbers("\n".join(body).encode(), delimiter, width) is not None:
+        # Every row is ``width`` plain numbers (a Keras CSVLogger file): nothing to look at.
+        rows = [line.split(delimiter) for line in body]
+        return HeadInfo(header, rows, numeric=True, sparse=False, na_tokens=False)
+    rows = [split_fields(line, delimiter) for line in body]
     # The last line may be a row still being written; a malformed row or two is for parse()
     # to report with its line, so the format is still recognised when most rows are numbers.
     whole = rows[:-1] if len(rows) > 1 else rows

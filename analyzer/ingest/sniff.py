@@ -41,7 +41,7 @@ def scores(source: SourceFile, parsers: tuple[Parser, ...]) -> list[tuple[float,
 
 def detect(source: SourceFile, parsers: tuple[Parser, ...]) -> Parser:
     """The most likely parser for ``source``, or a :class:`FormatError` saying what we saw."""
-    if not source.data.strip():
+    if not source.data or source.data.isspace():  # strip() would copy the whole file
         raise EmptyLogError("file is empty", source=source.name)
     best_score, best = scores(source, parsers)[0]
     if best_score < MIN_CONFIDENCE:
