@@ -11,9 +11,11 @@ checks the time left before each expensive step (parsing, then diagnosing).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import grpc
@@ -75,17 +77,33 @@ class AnalysisRunner:
             raise deadline_error()
         deadline = None if time_remaining is None else time.monotonic() + time_remaining
         loop = asyncio.get_running_loop()
+        result = loop.create_future()
         self._admitted += 1
-        future = self._executor.submit(fn, *args, deadline=deadline)
-        # Release the slot when the thread is really done, even if the caller gave up.
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._release))
+        work = self._executor.submit(fn, *args, deadline=deadline)
+        work.add_done_callback(functools.partial(self._wake, loop, result))
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), time_remaining)
+            async with asyncio.timeout(time_remaining):
+                return await result
         except TimeoutError:
             raise deadline_error() from None
+        finally:
+            work.cancel()  # nobody waits for it any more: dropped if still queued
 
-    def _release(self) -> None:
+    def _wake(self, loop: asyncio.AbstractEventLoop, result: asyncio.Future, work: Future) -> None:
+        """In the thread that finished ``work``: one wake-up of the loop, which releases the
+        slot and delivers the result (cheaper than one wake-up for each)."""
+        with contextlib.suppress(RuntimeError):  # a closed loop: the server is gone
+            loop.call_soon_threadsafe(self._finish, work, result)
+
+    def _finish(self, work: Future, result: asyncio.Future) -> None:
         self._admitted -= 1
+        if result.done() or work.cancelled():  # the caller gave up (deadline, cancellation)
+            return
+        error = work.exception()
+        if error is None:
+            result.set_result(work.result())
+        else:
+            result.set_exception(error)
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
