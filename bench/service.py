@@ -3,12 +3,13 @@
 An asyncio load generator (grpc.aio, 8 channels each on its own connection) calls, for
 ``--duration`` seconds per level at concurrency 1, 16 and 64:
 
-- ``AnalyzeLog`` with a 100-epoch Keras CSV (seeded, overfitting after epoch ~40);
+- ``AnalyzeLog`` with a 100-epoch Keras CSV (overfitting after epoch ~40), cycling through
+  ``LOGS`` files with different noise so that no cache of the bytes can help;
 - a trivial echo RPC registered on the same server stack (same interceptors, options, workers),
   which shows what the transport and Python gRPC cost by themselves;
 
 and reports requests per second, p50 and p99 latency and errors. The baseline is the same
-analysis (``analyzer.analyze`` on the same bytes) called in-process for ``--duration`` seconds
+analysis (``analyzer.analyze`` on the same files) called in-process for ``--duration`` seconds
 by as many processes as the server has workers (``--workers``, default: the number of cores),
 so both use the same cores. Finally ``--streams`` (64) StreamAnalyze calls are opened at once,
 each sending ``--stream-epochs`` (50) epochs one message at a time, and must all end with a
@@ -39,6 +40,7 @@ import numpy as np
 OUT = Path(__file__).resolve().parent / "out"
 ECHO_METHOD = "/bench.Echo/Echo"
 CHANNELS = 8
+LOGS = 64  # distinct 100-epoch files, one seed each
 LEVELS = (1, 16, 64)
 
 
@@ -101,7 +103,9 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-async def load(target: str, kind: str, concurrency: int, duration: float, csv: bytes) -> dict:
+async def load(
+    target: str, kind: str, concurrency: int, duration: float, csvs: list[bytes]
+) -> dict:
     from analyzer.api.v1 import analyzer_service_pb2 as pb
     from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
 
@@ -109,23 +113,28 @@ async def load(target: str, kind: str, concurrency: int, duration: float, csv: b
         grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
         for _ in range(min(CHANNELS, concurrency))
     ]
-    request = pb.AnalyzeLogRequest(files=[pb.LogFile(name="history.csv", content=csv)])
+    requests = [
+        pb.AnalyzeLogRequest(files=[pb.LogFile(name="history.csv", content=csv)]) for csv in csvs
+    ]
     calls = []
     for channel in channels:
         if kind == "echo":
             calls.append(channel.unary_unary(ECHO_METHOD))
         else:
             calls.append(pb_grpc.AnalyzerServiceStub(channel).AnalyzeLog)
-    payload = b"x" * 64 if kind == "echo" else request
+    payloads = [b"x" * 64] if kind == "echo" else requests
     latencies: list[float] = []
     errors: dict[str, int] = {}
     # Warm up every connection before the clock starts.
-    await asyncio.gather(*(call(payload, timeout=30) for call in calls))
+    await asyncio.gather(*(call(payloads[0], timeout=30) for call in calls))
     stop = time.perf_counter() + duration
 
     async def user(index: int) -> None:
         call = calls[index % len(calls)]
+        sent = index
         while time.perf_counter() < stop:
+            payload = payloads[sent % len(payloads)]
+            sent += concurrency
             started = time.perf_counter()
             try:
                 await call(payload, timeout=30)
@@ -204,23 +213,23 @@ async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
 # --- in-process baseline --------------------------------------------------------------------
 
 
-def _analyze_for(csv: bytes, duration: float) -> tuple[int, float]:
+def _analyze_for(csvs: list[bytes], duration: float) -> tuple[int, float]:
     """Analyses done in ``duration`` seconds, timed after the imports and a warm-up call."""
     import analyzer
 
-    analyzer.analyze([("history.csv", csv)])
+    analyzer.analyze([("history.csv", csvs[0])])
     started = time.perf_counter()
     stop, done = started + duration, 0
     while time.perf_counter() < stop:
-        analyzer.analyze([("history.csv", csv)])
+        analyzer.analyze([("history.csv", csvs[done % len(csvs)])])
         done += 1
     return done, time.perf_counter() - started
 
 
-def in_process(csv: bytes, processes: int, duration: float) -> dict:
+def in_process(csvs: list[bytes], processes: int, duration: float) -> dict:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        runs = list(pool.map(_analyze_for, [csv] * processes, [duration] * processes))
+        runs = list(pool.map(_analyze_for, [csvs] * processes, [duration] * processes))
     rps = sum(done / elapsed for done, elapsed in runs)
     return {"processes": processes, "rps": rps, "ms_per_analysis": 1000 * processes / rps}
 
@@ -232,10 +241,10 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--stream-epochs", type=int, default=50, help="epochs each stream sends")
     args = parser.parse_args()
-    csv = keras_csv()
+    csvs = [keras_csv(seed=seed) for seed in range(LOGS)]
 
-    baseline = in_process(csv, args.workers, args.duration)
-    single = in_process(csv, 1, args.duration)
+    baseline = in_process(csvs, args.workers, args.duration)
+    single = in_process(csvs, 1, args.duration)
     print(f"in-process: {baseline['rps']:.0f} analyses/s on {args.workers} processes "
           f"({single['rps']:.0f}/s on 1, {single['ms_per_analysis']:.1f} ms each)")  # fmt: skip
 
@@ -246,9 +255,9 @@ def main() -> None:
         for concurrency in LEVELS:
             # The machine is shared: measure the baseline again right before each level and
             # compare with that one (the servers idle meanwhile).
-            level_baseline = in_process(csv, args.workers, args.duration)
+            level_baseline = in_process(csvs, args.workers, args.duration)
             for kind in ("analyze", "echo"):
-                row = asyncio.run(load(target, kind, concurrency, args.duration, csv))
+                row = asyncio.run(load(target, kind, concurrency, args.duration, csvs))
                 row["in_process_rps"] = level_baseline["rps"]
                 row["vs_in_process"] = (
                     row["rps"] / level_baseline["rps"] if kind == "analyze" else None
@@ -260,7 +269,7 @@ def main() -> None:
                     f"errors {row['errors'] or 0}"
                     + (f"  {row['vs_in_process']:.0%} of in-process" if kind == "analyze" else "")
                 )
-        stream_row = asyncio.run(streams(target, args.streams, args.stream_epochs, csv))
+        stream_row = asyncio.run(streams(target, args.streams, args.stream_epochs, csvs[0]))
         print(
             f"streams: {stream_row['served_with_final']}/{args.streams} served "
             f"({args.stream_epochs} epochs each) in {stream_row['wall_s']:.1f} s, median "
