@@ -105,22 +105,23 @@ class _Call:
         if self.streaming:
             metrics.OPEN_STREAMS.dec()
         metrics.observe(self.method, name, seconds)
-        _access.info(
-            "%s %s %.1f ms",
-            self.method,
-            name,
-            seconds * 1000,
-            extra={
-                "fields": {
-                    "method": self.method,
-                    "code": name,
-                    "duration_ms": round(seconds * 1000, 3),
-                    "request_id": self.rid,
-                    "peer": context.peer(),
-                    "authenticated": self.authorized,
-                }
-            },
-        )
+        if _access.isEnabledFor(logging.INFO):  # the record's fields cost more than the check
+            _access.info(
+                "%s %s %.1f ms",
+                self.method,
+                name,
+                seconds * 1000,
+                extra={
+                    "fields": {
+                        "method": self.method,
+                        "code": name,
+                        "duration_ms": round(seconds * 1000, 3),
+                        "request_id": self.rid,
+                        "peer": context.peer(),
+                        "authenticated": self.authorized,
+                    }
+                },
+            )
         request_id.reset(self.token)
 
 
