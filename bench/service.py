@@ -8,12 +8,13 @@ An asyncio load generator (grpc.aio, 8 channels each on its own connection) call
 - a trivial echo RPC registered on the same server stack (same interceptors, options, workers),
   which shows what the transport and Python gRPC cost by themselves;
 
-and reports requests per second, p50 and p99 latency and errors. The baseline is the same
-analysis (``analyzer.analyze`` on the same files) called in-process for ``--duration`` seconds
-by as many processes as the server has workers (``--workers``, default: the number of cores),
-so both use the same cores. Finally ``--streams`` (64) StreamAnalyze calls are opened at once,
-each sending ``--stream-epochs`` (50) epochs one message at a time, and must all end with a
-final diagnosis.
+and reports requests per second, p50 and p99 latency, errors, and the CPU time one call costs
+the server processes and the load generator (what the service adds beside the analysis). The
+baseline is the same analysis (``analyzer.analyze`` on the same files) called in-process for
+``--duration`` seconds by as many processes as the server has workers (``--workers``, default:
+the number of cores), so both use the same cores. Finally ``--streams`` (64) StreamAnalyze
+calls are opened at once, each sending ``--stream-epochs`` (50) epochs one message at a time,
+and must all end with a final diagnosis.
 
 The load generator shares the machine with the server (2 cores here): its own CPU time is part
 of what the service figures pay, as it would be for a client on the same host.
@@ -210,6 +211,23 @@ async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
     }
 
 
+def _cpu_seconds(processes) -> float:
+    """User + system CPU seconds of the server processes so far (Linux /proc; NaN elsewhere):
+    divided by the calls, what one call costs the server beside the analysis itself."""
+    total = 0.0
+    for process in processes:
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _per_call(seconds: float, calls: int) -> float:
+    return 1000 * seconds / calls if calls else float("nan")
+
+
 # --- in-process baseline --------------------------------------------------------------------
 
 
@@ -257,7 +275,14 @@ def main() -> None:
             # compare with that one (the servers idle meanwhile).
             level_baseline = in_process(csvs, args.workers, args.duration)
             for kind in ("analyze", "echo"):
+                server_cpu, client_cpu = _cpu_seconds(processes), time.process_time()
                 row = asyncio.run(load(target, kind, concurrency, args.duration, csvs))
+                row["server_cpu_ms_per_call"] = _per_call(
+                    _cpu_seconds(processes) - server_cpu, row["requests"]
+                )
+                row["client_cpu_ms_per_call"] = _per_call(
+                    time.process_time() - client_cpu, row["requests"]
+                )
                 row["in_process_rps"] = level_baseline["rps"]
                 row["vs_in_process"] = (
                     row["rps"] / level_baseline["rps"] if kind == "analyze" else None
@@ -268,6 +293,8 @@ def main() -> None:
                     f"p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
                     f"errors {row['errors'] or 0}"
                     + (f"  {row['vs_in_process']:.0%} of in-process" if kind == "analyze" else "")
+                    + f"  cpu/call: server {row['server_cpu_ms_per_call']:.2f} ms, "
+                    f"load generator {row['client_cpu_ms_per_call']:.2f} ms"
                 )
         stream_row = asyncio.run(streams(target, args.streams, args.stream_epochs, csvs[0]))
         print(
