@@ -98,6 +98,9 @@ async function main(argv) {
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     console.error(`analyze.js: error: ${error.message}`);
+    for (const violation of error.fieldViolations) {
+      console.error(`  ${violation.field}: ${violation.description}`);
+    }
     return error.codeName === 'INVALID_ARGUMENT' ? 2 : 4;
   } finally {
     client.close();

@@ -19,6 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const protobuf = require('protobufjs');
 
 const PROTO_ROOT = path.resolve(__dirname, '..', '..', '..', 'proto');
 const SERVICE_FILE = 'analyzer/api/v1/analyzer_service.proto';
@@ -95,7 +96,85 @@ function resolveOptions(options = {}, env = process.env) {
   };
 }
 
-/** A failed call: the gRPC status code (number and name) and the server's message. */
+/**
+ * The rich error model the server sends in the `grpc-status-details-bin` trailer
+ * (google.rpc.Status with BadRequest and ErrorInfo details), declared here rather than loaded
+ * from googleapis' .proto files, which the repository does not carry: three small messages.
+ */
+const RICH_ERRORS = protobuf.Root.fromJSON({
+  nested: {
+    google: {
+      nested: {
+        protobuf: {
+          nested: {
+            Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+          },
+        },
+        rpc: {
+          nested: {
+            Status: {
+              fields: {
+                code: { type: 'int32', id: 1 },
+                message: { type: 'string', id: 2 },
+                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
+              },
+            },
+            BadRequest: {
+              fields: { field_violations: { rule: 'repeated', type: 'FieldViolation', id: 1 } },
+              nested: {
+                FieldViolation: {
+                  fields: { field: { type: 'string', id: 1 }, description: { type: 'string', id: 2 } },
+                },
+              },
+            },
+            ErrorInfo: {
+              fields: {
+                reason: { type: 'string', id: 1 },
+                domain: { type: 'string', id: 2 },
+                metadata: { keyType: 'string', type: 'string', id: 3 },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+const STATUS = RICH_ERRORS.lookupType('google.rpc.Status');
+const BAD_REQUEST = RICH_ERRORS.lookupType('google.rpc.BadRequest');
+const ERROR_INFO = RICH_ERRORS.lookupType('google.rpc.ErrorInfo');
+
+/**
+ * The field violations and ErrorInfo of a failed call's status details; empty when the server
+ * sent none (e.g. UNAVAILABLE from the transport) or they cannot be read.
+ */
+function richDetails(error) {
+  const found = { fieldViolations: [], reason: null, domain: null, metadata: {} };
+  const raw = error.metadata ? error.metadata.get('grpc-status-details-bin')[0] : undefined;
+  if (!raw) return found;
+  try {
+    for (const any of STATUS.decode(raw).details) {
+      if (any.type_url.endsWith('/google.rpc.BadRequest')) {
+        found.fieldViolations = BAD_REQUEST.decode(any.value).field_violations.map((v) => ({
+          field: v.field,
+          description: v.description,
+        }));
+      } else if (any.type_url.endsWith('/google.rpc.ErrorInfo')) {
+        const info = ERROR_INFO.decode(any.value);
+        Object.assign(found, { reason: info.reason, domain: info.domain, metadata: { ...info.metadata } });
+      }
+    }
+  } catch {
+    // Unreadable details must not hide the status code and message.
+  }
+  return found;
+}
+
+/**
+ * A failed call: the gRPC status code (number and name), the server's message, and its rich
+ * details: `fieldViolations` ([{field, description}], e.g. `files[0].content`) and the
+ * ErrorInfo `reason` (e.g. PARSE_ERROR), `domain` and `metadata`.
+ */
 class ServiceError extends Error {
   constructor(error, target) {
     const codeName = Object.keys(grpc.status).find((k) => grpc.status[k] === error.code) || 'UNKNOWN';
@@ -104,6 +183,7 @@ class ServiceError extends Error {
     this.code = error.code;
     this.codeName = codeName;
     this.details = error.details || error.message;
+    Object.assign(this, richDetails(error));
   }
 }
 

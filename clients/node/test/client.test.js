@@ -5,8 +5,10 @@
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { test, before, after } = require('node:test');
+const grpc = require('@grpc/grpc-js');
 const { AnalyzerClient, ServiceError, resolveOptions } = require('../lib/client');
 const { csvPoints } = require('../bin/analyze');
 
@@ -57,6 +59,11 @@ test('a malformed log is INVALID_ARGUMENT naming the file and line', async () =>
     assert.ok(error instanceof ServiceError);
     assert.equal(error.codeName, 'INVALID_ARGUMENT');
     assert.match(error.details, /^bad\.csv: line 3: column 'loss'/);
+    // the rich details (google.rpc.BadRequest and ErrorInfo) are decoded
+    assert.deepEqual(error.fieldViolations.map((v) => v.field), ['files[0].content']);
+    assert.match(error.fieldViolations[0].description, /line 3/);
+    assert.equal(error.reason, 'MALFORMED_INPUT');
+    assert.equal(error.metadata.line, '3');
     return true;
   });
 });
@@ -98,4 +105,32 @@ test('the example script prints the verdict and exits 0', async () => {
     );
   });
   assert.match(output, /^verdict: needs_attention\nfix first: OVERFITTING: /);
+});
+
+test('a status without readable details keeps its code and message', () => {
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from([0xff, 0xff, 0xff]));
+  for (const error of [
+    { code: grpc.status.UNAVAILABLE, details: 'connection refused' },
+    { code: grpc.status.INVALID_ARGUMENT, details: 'bad', metadata },
+  ]) {
+    const wrapped = new ServiceError(error, 'host:1');
+    assert.equal(wrapped.details, error.details);
+    assert.deepEqual(wrapped.fieldViolations, []);
+    assert.equal(wrapped.reason, null);
+  }
+});
+
+test('the example script prints the field a rejected file broke and exits 2', async () => {
+  const script = path.join(__dirname, '..', 'bin', 'analyze.js');
+  const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'analyzer-')), 'bad.csv');
+  fs.writeFileSync(bad, 'epoch,loss\n0,1.0\n1,abc\n');
+  const { code, stderr } = await new Promise((resolve) => {
+    execFile(process.execPath, [script, bad, '--target', TARGET], (error, _stdout, stderr) =>
+      resolve({ code: error ? error.code : 0, stderr }),
+    );
+  });
+  assert.equal(code, 2);
+  assert.match(stderr, /INVALID_ARGUMENT .*bad\.csv: line 3/);
+  assert.match(stderr, /\n {2}files\[0\]\.content: .*line 3/);
 });
