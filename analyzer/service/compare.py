@@ -32,6 +32,7 @@ from analyzer.model import TrainingLog
 from analyzer.model.hints import Hints
 from analyzer.service.analysis import check_deadline
 from analyzer.service.config import ServiceLimits
+from analyzer.service.errors import file_field
 from analyzer.service.runs import log_from_columns
 
 
@@ -130,10 +131,8 @@ def _file_field(run: RunRequest, exc: InputError) -> str:
     series (their own checks name the series), else its files."""
     if exc.field is not None and exc.field.startswith(run.path):
         return exc.field
-    for index, (name, _) in enumerate(run.files):
-        if exc.source == name:
-            return f"{run.path}.files[{index}].content"
-    return f"{run.path}.files" if run.files else f"{run.path}.series"
+    named = file_field(exc, run.files, prefix=f"{run.path}.")
+    return named or (f"{run.path}.files" if run.files else f"{run.path}.series")
 
 
 def _read(run: RunRequest, limits: IngestLimits) -> TrainingLog:

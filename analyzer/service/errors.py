@@ -86,6 +86,15 @@ def input_error_status(exc: InputError, request_field: str | None) -> grpc.Statu
     )
 
 
+def file_field(exc: InputError, files: list[tuple[str, bytes]], prefix: str = "") -> str | None:
+    """``{prefix}files[i].content`` for the file of ``files`` (name, content) that the ingest
+    error ``exc`` names, else None."""
+    for index, (name, _) in enumerate(files):
+        if exc.source == name:
+            return f"{prefix}files[{index}].content"
+    return None
+
+
 def service_error_status(exc: ServiceError) -> grpc.Status:
     return rich_status(exc.code, exc.message, reason=exc.reason, field=exc.field)
 

@@ -27,6 +27,7 @@ from analyzer.service.config import ServiceLimits
 from analyzer.service.errors import (
     ServiceError,
     abort_with,
+    file_field,
     input_error_status,
     service_error_status,
 )
@@ -74,10 +75,7 @@ def _file_field(exc: InputError, files: list[tuple[str, bytes]]) -> str | None:
     """The request field an ingest error is about: the file it names, else its own field."""
     if exc.field is not None and exc.field.startswith("hints."):
         return exc.field
-    for index, (name, _) in enumerate(files):
-        if exc.source == name:
-            return f"files[{index}].content"
-    return "files"
+    return file_field(exc, files) or "files"
 
 
 class AnalyzerServicer(pb_grpc.AnalyzerServiceServicer):
