@@ -169,6 +169,9 @@ def pelt(cost: SegmentRSS, n: int, min_size: int, pen: float) -> list[int]:
     pruned = valid & ~(total + table <= (total + pen)[:, None])
     first_pruned = np.where(pruned.any(axis=0), pruned.argmax(axis=0), n + 1)
     ends = np.arange(min_size, n + 1)
+    # The argument above needs ordered floats: argmin and min() disagree on where a NaN
+    # goes, so a non-finite F (a NaN or inf in the signal, an inf penalty; never for finite
+    # ones) sends the search end by end from there, where min() orders it as ruptures does.
     differs = (first_pruned[last[min_size:]] < ends) | ~np.isfinite(total[min_size:])
     if not differs.any():
         return _backtrack(last)
