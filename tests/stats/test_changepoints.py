@@ -263,3 +263,27 @@ def test_huge_values_are_segmented_like_the_same_curve_at_unit_scale(scale):
     # a penalty given in the data's units is rescaled with them
     given = change_points(y * 1e150, penalty=unit.penalty * 1e300)
     assert given.indices == unit.indices and given.penalty == unit.penalty * 1e300
+
+
+def test_exact_ties_and_smallest_sizes_are_searched_like_ruptures(monkeypatch):
+    # Integer steps and repeats make many candidate costs equal to the bit (a zero penalty
+    # too), so the checked search must pick the earliest of equal minima among the starts
+    # PELT still holds, as ruptures' min() does; n from one segment up.
+    rng = np.random.default_rng(21)
+    for case in range(240):
+        n = int(rng.integers(1, 50))
+        if case % 3 == 0:
+            y = rng.integers(0, 3, n).astype(float)
+        elif case % 3 == 1:
+            y = np.repeat(rng.integers(0, 3, n // 3 + 1), 3)[:n].astype(float)
+        else:
+            y = np.arange(n, dtype=float) % 4
+        kind, min_size = ("linear", "l2")[case % 2], int(rng.choice([1, 2, 3, 5, 7]))
+        if n < max(min_size, SegmentRSS(kind).min_size):
+            continue
+        pen = float(rng.choice([0.0, 0.25, 1.0, 3.0]))
+        checked = pelt(SegmentRSS(kind).fit(y), n, min_size, pen)
+        assert checked == _ruptures_ends(y, kind, min_size, pen), (y, kind, min_size, pen)
+        with monkeypatch.context() as m:
+            m.setattr(changepoints, "TABLE_MAX_N", 0)
+            assert pelt(SegmentRSS(kind).fit(y), n, min_size, pen) == checked
