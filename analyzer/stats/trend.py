@@ -387,9 +387,8 @@ def _test(
     rises_falls: tuple[int, int] | None = None,
 ) -> MannKendall:
     """The ``method`` test of cleaned points (``slope``: Sen's slope, if already computed;
-    ``rises_falls``: see :func:`_score`). Every public test ends here."""
-    if method not in METHODS:
-        raise ValueError(f"unknown Mann-Kendall method {method!r}; expected one of {METHODS}")
+    ``rises_falls``: see :func:`_score`). Every public test ends here; its callers
+    (:func:`mann_kendall`, :func:`trend_analysis`) have checked ``method``."""
     if pts.n < MIN_POINTS:
         reason = TOO_FEW.format(MIN_POINTS)
         return _insufficient(method, reason, n=pts.n, dropped=pts.dropped, alpha=alpha)
