@@ -82,6 +82,7 @@ import numpy as np
 
 # The C merge count behind scipy.stats.kendalltau. Called directly because kendalltau around it
 # sorts twice more and computes a p-value: 3x the cost of one count (see the module docstring).
+# Private scipy API: tests/stats/test_trend.py compares the S it gives with kendalltau's.
 from scipy.stats._stats import _kendall_dis
 
 from analyzer.stats.distributions import normal_ppf

@@ -253,7 +253,8 @@ def test_large_series_is_not_quadratic() -> None:
 
 
 def test_score_matches_kendalltau_with_ties() -> None:
-    """S from our discordant-pair count against kendalltau's tau-b, with heavy ties."""
+    """S from our discordant-pair count against kendalltau's tau-b, with heavy ties (guards
+    the private ``scipy.stats._stats._kendall_dis`` that ``discordant_pairs`` calls)."""
     rng = np.random.default_rng(12)
     for n in (3, 17, 500, 20_000):
         x = rng.integers(0, 7, n).astype(float)
