@@ -349,6 +349,7 @@ def _levenberg_marquardt(model, jac, u, y, p0):
     inv_r, trtri_status = _TRTRI(r)
     if trtri_status != 0:
         return None
+    # ipvt is 0-based since scipy 1.15 (MINPACK in C); 1.14 and older return it 1-based
     inv_r[info["ipvt"]] = inv_r.copy()
     fvec = info["fvec"]
     pcov = (inv_r @ inv_r.T) * ((fvec * fvec).sum() / (fvec.size - 3))
