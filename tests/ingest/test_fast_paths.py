@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from analyzer.errors import InputError
-from analyzer.ingest import csv_sniff, csv_table
+from analyzer.ingest import console, csv_sniff, csv_table
 from analyzer.ingest.console import (
     _ANSI,
     _MAYBE_MARKER,
     _SEGMENT,
     KERAS_CONSOLE,
+    TEXT_LOG,
     _text_lines,
     parse_text_line,
 )
@@ -274,3 +275,82 @@ def test_prechecks_let_real_logs_through():
     assert re.search(_MAYBE_MARKER, "global_step=100 loss 0.4")
     assert KERAS_CONSOLE.sniff(b"Epoch 1/2\n32/32 [====] - 0s - loss: 0.5\n", "x") > 0.9
     assert np.isclose(KERAS_CONSOLE.sniff(b"\x1b[1mEpo\x1b[0mch 1/2\nEpoch 2/2\n", "x"), 0.3)
+
+
+def _keras_sniff_scanning_all(head: bytes) -> float:
+    """KerasConsoleParser.sniff without its precheck: both patterns on the whole text."""
+    text = _SEGMENT.sub("\n", _ANSI.sub("", head.decode("utf-8", errors="replace")))
+    headers = len(KERAS_CONSOLE._SNIFF_HEADER.findall(text))
+    progress = KERAS_CONSOLE._SNIFF_PROGRESS.search(text) is not None
+    if headers and progress:
+        return 0.95
+    if progress:
+        return 0.4
+    return 0.3 if headers >= 2 else 0.0
+
+
+def _sniffs(head: bytes) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(fast, straightforward) scores of the Keras console and the text-log sniffers."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(console, "_MAYBE_MARKER", re.compile(""))  # every text goes to the scan
+        text_log = TEXT_LOG.sniff(head, "train.log")
+    fast = (KERAS_CONSOLE.sniff(head, "train.log"), TEXT_LOG.sniff(head, "train.log"))
+    return fast, (_keras_sniff_scanning_all(head), text_log)
+
+
+#: Console output as frameworks and loops print it: progress bars rewritten with ``\r`` and
+#: backspaces, ANSI colours (also inside the words the prechecks look for), unusual spacing,
+#: text that is not English, and lines the sniffers must keep rejecting.
+CONSOLE_LOGS = [
+    "Epoch 1/3\n32/32 [==============================] - 1s 3ms/step - loss: 0.5 - val_loss: 0.6\n",
+    "Epoch 1/2\n\b\b\b\b\r 1/32 [>....] - ETA: 3s - loss: 0.9"
+    "\b\b\b\b\r32/32 [=====] - 0s - loss: 0.5\n",
+    "Epoch 1/2\n - 0s - loss: 0.5 - val_loss: 0.6\nEpoch 2/2\n - 0s - loss: 0.4 - val_loss: 0.5\n",
+    "\x1b[1mEpoch 1/2\x1b[0m\n\r\x1b[1m32/32\x1b[0m \x1b[32m━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m "
+    "\x1b[1m1s\x1b[0m 4ms/step - loss: 0.5\n",
+    "\x1b[1mEpo\x1b[0mch 1/2\n\x1b[1mEpo\x1b[0mch 2/2\n",  # ANSI codes split every header
+    "32/32 \x1b[32m━━━━━━━━━━\x1b[0m - 1s - \x1b[1mloss\x1b[0m: 0.5\n",  # ... and "loss: "
+    "32/32 [==============================] - 0s - loss: 0.5\n",  # progress, no header
+    "  Epoch 1/3  \n\t 8/8 [====] - 0s - val_loss: 0.7\r\n",
+    "Epoch  1/3\nEpoch\t2/3\nEpoch\xa03/3\n",  # not Keras' spacing: no header
+    "ep\x1b[0moch 3 loss 0.5\nep\x1b[0moch 4 loss 0.4\n",  # ANSI inside a text-log marker
+    "\x1b[32mstep\x1b[0m 100: loss=0.45\n",
+    "Epoch [1][50/100]\tlr: 1.000e-02, loss: 0.5\n",
+    "| epoch 001 | loss 4.5 | ppl 22.6\n| epoch 002 | loss 4.1 | ppl 17.1\n",
+    "iter: 19  total_loss: 2.1  lr: 0.001\n",
+    "Iteration #12: loss=0.5\nITERATION #13: loss=0.4\n",
+    "Epoch 0:  50%|█████     | 5/10 [00:00<00:00, 12.34it/s, loss=0.5, v_num=0]\r"
+    "Epoch 0: 100%|██████████| 10/10 [00:01<00:00, 9.87it/s, loss=0.4, v_num=0]\n",
+    "global_step\u2003=\u00a0٣ loss 0.4\n",
+    "Época 3 — pérdida: 0.5\nエポック 3: 損失=0.5\n第 3 轮 epoch: loss=0.5\n",
+    "ſtep 3 loss 0.5\nıter 4 loss 0.4\n",
+    "epoch3 loss 0.5\nstep -3 loss 0.5\nbatch\u200b3 loss 0.5\n",
+]
+
+
+@pytest.mark.parametrize("text", CONSOLE_LOGS)
+def test_console_prechecks_give_the_scores_of_the_full_scans(text):
+    fast, straightforward = _sniffs(text.encode())
+    assert fast == straightforward
+
+
+def test_console_logs_cover_both_answers_of_both_sniffers():
+    """The list above holds logs each sniffer recognises and logs it rejects."""
+    scores = [_sniffs(text.encode())[1] for text in CONSOLE_LOGS]
+    for sniffer in (0, 1):
+        assert any(s[sniffer] > 0 for s in scores) and any(s[sniffer] == 0 for s in scores)
+
+
+CONSOLE_PIECES = st.sampled_from(
+    ["Epoch 1/3", "Epoch", "Epo", "ch", " 1/3", "\x1b[1m", "\x1b[0m", "\x1b", "32/32", " [====]",
+     " ━━━━", " - 0s - ", " - 1s 3ms/step", " - loss: ", "loss: ", "val_loss", ": ", "0.5",
+     "epoch", "step", "global_step", "Iteration", "batch", "ep", "och", "=", "[", "(", "#",
+     " ", "\t", "\xa0", "\n", "\r", "\x08", "\u0663", "Época", "шаг", "ſtep", "|██▌ |"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(CONSOLE_PIECES, max_size=30).map("".join))
+def test_console_prechecks_give_the_scores_of_the_full_scans_on_any_text(text):
+    fast, straightforward = _sniffs(text.encode())
+    assert fast == straightforward
