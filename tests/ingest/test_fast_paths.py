@@ -269,6 +269,14 @@ def test_keras_console_precheck_only_rejects_text_the_patterns_miss(text):
         assert not KERAS_CONSOLE._SNIFF_PROGRESS.search(scanned)
 
 
+@pytest.mark.parametrize("word", sorted(console._MARKERS))
+def test_marker_precheck_knows_every_marker_word(word):
+    line = f"{word.upper()} [3/10] loss: 0.5"
+    assert parse_text_line(line).markers
+    assert _MAYBE_MARKER.search(line.lower())
+    assert TEXT_LOG.sniff(line.encode(), "train.log") > 0
+
+
 def test_prechecks_let_real_logs_through():
     assert _MAYBE_MARKER.search("epoch [3/10] loss: 0.5".lower())
     assert _MAYBE_MARKER.search("Iteration #12: loss=0.5".lower())
