@@ -176,6 +176,7 @@ def test_read_dense_floats_are_pandas_floats(cells):
         (["9223372036854775808"], False),  # beyond int64: pandas keeps the text
         (["+1.5"], False),
         (["1e400"], False),
+        (["4.9e-324", "1"], False),  # a subnormal: near the end of the float range
         (["1", ""], False),
         (["nan"], False),
     ],
