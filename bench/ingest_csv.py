@@ -52,7 +52,7 @@ def _lightning_bytes(n_rows: int) -> bytes:
     return frame.to_csv(index=False, float_format="%.6f", na_rep="").encode()
 
 
-def _medians(functions: list[Callable[[], object]], repeats: int) -> list[float]:
+def medians(functions: list[Callable[[], object]], repeats: int) -> list[float]:
     """Median seconds of each function, timed in turn within each repeat (fair under noise)."""
     times: list[list[float]] = [[] for _ in functions]
     for _ in range(repeats):
@@ -66,7 +66,7 @@ def _medians(functions: list[Callable[[], object]], repeats: int) -> list[float]
 def _case(name: str, parser, data: bytes, n_rows: int, repeats: int) -> list[dict]:
     source = SourceFile(f"{name}.csv", data)
     engines = ("pyarrow", "c")
-    ours, *baselines = _medians(
+    ours, *baselines = medians(
         [
             lambda: parser.parse(source, _LIMITS),
             *(lambda e=e: pd.read_csv(io.BytesIO(data), engine=e) for e in engines),
