@@ -26,8 +26,15 @@ def acf(x: np.ndarray, max_lag: int | None = None) -> np.ndarray:
     max_lag = int(min(max(max_lag, 0), max(n - 1, 0)))
     if n == 0:
         return np.zeros(0)
-    centered = x - x.mean()
-    denom = float(np.dot(centered, centered))
+    with np.errstate(over="ignore", invalid="ignore"):
+        centered = x - x.mean()
+        denom = float(np.dot(centered, centered))
+    if not np.isfinite(denom) and np.all(np.isfinite(x)):
+        # values beyond ~1e154 (a diverged loss) overflow the squares: r_k does not depend
+        # on the scale, so compute it on the series scaled to at most 1
+        x = x / float(np.max(np.abs(x)))
+        centered = x - x.mean()
+        denom = float(np.dot(centered, centered))
     out = np.zeros(max_lag + 1)
     out[0] = 1.0
     if denom == 0.0 or max_lag == 0:

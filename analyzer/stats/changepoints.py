@@ -289,6 +289,14 @@ def change_points(
     min_size = max(min_size, cost.min_size)  # a line through fewer than 3 points fits exactly
 
     finite_idx = np.flatnonzero(np.isfinite(x))
+    # Squares of values beyond ~1e154 overflow (a diverged float64 loss), and so do sums of
+    # values near the float maximum: search a copy scaled to at most 1, the penalty in the same
+    # units (the segmentation does not depend on scale); sigma and the penalty are reported in
+    # the data's units.
+    peak = float(np.max(np.abs(x[finite_idx]))) if finite_idx.size else 0.0
+    scale = peak if peak > LARGEST_UNSCALED else 1.0
+    if scale != 1.0:
+        x = x / scale
     if n > max_points:
         w = window(x, s, max_windows=max_points)
         keep = w.count > 0
@@ -325,15 +333,11 @@ def change_points(
     sigma = noise_scale(y).sigma
     # A noise-free series has sigma 0; a floor keeps the penalty positive (every real kink is
     # still found, but rounding noise is not).
-    peak = float(np.max(np.abs(y)))
-    sigma = max(sigma, 1e-9 * peak)
-    # Squares of values beyond ~1e154 overflow (a diverged float64 loss): search a copy scaled
-    # to at most 1, the penalty in the same units; the segmentation does not depend on scale.
-    scale = peak if peak > LARGEST_UNSCALED else 1.0
+    sigma = max(sigma, 1e-9 * float(np.max(np.abs(y))))
     if penalty is None:
-        unit_pen = penalty_factor * (sigma / scale) ** 2 * math.log(m)
+        unit_pen = penalty_factor * sigma**2 * math.log(m)
     else:
         unit_pen = float(penalty) / scale / scale
-    ends = pelt(cost.fit(y / scale if scale != 1.0 else y), m, min_size, unit_pen)
+    ends = pelt(cost.fit(y), m, min_size, unit_pen)
     pen = float(penalty) if penalty is not None else unit_pen * scale * scale
-    return result([int(starts[b]) for b in ends], pen, sigma)
+    return result([int(starts[b]) for b in ends], pen, sigma * scale)

@@ -1,6 +1,9 @@
 """Logs with only some of the usual series still get the verdicts that make sense."""
 
+import warnings
+
 import numpy as np
+import pytest
 
 from analyzer.engine import diagnose
 from analyzer.model import Granularity, Metric, Split, TrainingLog
@@ -66,3 +69,23 @@ def test_step_level_training_loss_with_sparse_evaluation():
     ]
     assert abs(finding.start - true_onset) <= 3 * 400
     assert not d.failures
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e306])
+def test_a_loss_in_huge_units_gets_the_same_findings_without_failures_or_warnings(scale):
+    """Losses near the float64 range (a diverged run, or a sum over a huge dataset): squares
+    and sums overflowed in the change-point search and the autocorrelation, and PLATEAU failed.
+    Every judgement is about shapes and ratios, so the unit must not matter."""
+    e = np.arange(300.0)
+    train = (0.3 + 1.9 * np.exp(-e / 12)) * noise(300, 0.01, 3)
+    val = (0.55 + 1.7 * np.exp(-e / 12) + 0.004 * np.maximum(e - 40, 0) ** 1.2) * noise(
+        300, 0.015, 4
+    )
+    unit = diagnose(run(train, val))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = diagnose(run(train * scale, val * scale))
+    assert huge.failures == ()
+    assert [f.code for f in huge.findings] == [f.code for f in unit.findings]
+    assert unit.primary.code is Code.OVERFITTING
+    assert huge.summary.best_epoch == unit.summary.best_epoch

@@ -287,3 +287,15 @@ def test_exact_ties_and_smallest_sizes_are_searched_like_ruptures(monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(changepoints, "TABLE_MAX_N", 0)
             assert pelt(SegmentRSS(kind).fit(y), n, min_size, pen) == checked
+
+
+def test_a_windowed_long_series_beyond_1e154_is_segmented_as_at_unit_scale():
+    """Windowing picks its window from the autocorrelation, whose sum of squares overflowed
+    for a diverged float64 loss (it fell back to 2-point windows)."""
+    rng = np.random.default_rng(5)
+    y = np.r_[np.linspace(1, 2, 3000), np.linspace(2, 40, 3000)] + rng.normal(0, 0.05, 6000)
+    unit, huge = change_points(y), change_points(y * 1e160)
+    assert unit.window > 2 and huge.window == unit.window
+    assert huge.indices == unit.indices
+    near_max = change_points(y / 40 * 1e308)  # sums of these overflow too
+    assert near_max.ok and near_max.indices == unit.indices

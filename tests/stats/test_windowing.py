@@ -1,13 +1,14 @@
 """Window choice and aggregates of analyzer.stats.windowing, checked against pandas."""
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.signal import lfilter
 
-from analyzer.stats.autocorr import lag1_autocorrelation
+from analyzer.stats.autocorr import acf, lag1_autocorrelation
 from analyzer.stats.windowing import choose_window, window
 
 
@@ -100,3 +101,14 @@ def test_million_points_well_under_a_second():
         times.append(time.perf_counter() - t0)
     assert w.n_windows <= 300 and w.nonfinite.sum() == int(np.isnan(x).sum())
     assert sorted(times)[1] < 0.8
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e300])
+def test_autocorrelation_of_a_diverged_loss_is_that_of_the_same_curve_at_unit_scale(scale):
+    """The squares overflow beyond ~1e154; the autocorrelation does not depend on the unit."""
+    rng = np.random.default_rng(2)
+    y = np.cumsum(rng.normal(size=500))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning reaches the user
+        huge = acf(y * scale, 20)
+    assert np.allclose(huge, acf(y, 20), rtol=1e-9, atol=1e-12)
