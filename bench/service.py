@@ -19,7 +19,9 @@ and must all end with a final diagnosis.
 The load generator shares the machine with the server (2 cores here): its own CPU time is part
 of what the service figures pay, as it would be for a client on the same host.
 
-Run: ``.venv/bin/python bench/service.py [--duration 5] [--workers 2]``; figures also go to
+Run: ``.venv/bin/python bench/service.py [--duration 5] [--workers 2]``, or with
+``--analysis-processes 2`` for one server that hands each analysis to the first free of two
+analysis processes (balances calls, not connections); figures also go to
 ``bench/out/service.json``.
 """
 
@@ -61,11 +63,12 @@ def keras_csv(epochs: int = 100, seed: int = 0) -> bytes:
 # --- server workers -------------------------------------------------------------------------
 
 
-def _serve(address: str, ports) -> None:
+def _serve(address: str, ports, analysis_processes: int = 0) -> None:
     from analyzer.service import ServerOptions, create_server
 
     async def main() -> None:
-        server, port = create_server(address, ServerOptions(reuse_port=True))
+        options = ServerOptions(reuse_port=True, analysis_processes=analysis_processes)
+        server, port = create_server(address, options)
 
         async def echo(request: bytes, context) -> bytes:
             return request
@@ -81,9 +84,15 @@ def _serve(address: str, ports) -> None:
     asyncio.run(main())
 
 
-def start_workers(n: int) -> tuple[list, int]:
+def start_workers(n: int, analysis_processes: int = 0) -> tuple[list, int]:
+    """``n`` server processes on one port, or with ``analysis_processes`` one server that
+    sends each analysis to the first free of that many processes."""
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
+    if analysis_processes:  # not a daemon: daemons may not start the analysis processes
+        server = context.Process(target=_serve, args=("127.0.0.1:0", ports, analysis_processes))
+        server.start()
+        return [server], ports.get(timeout=120)
     first = context.Process(target=_serve, args=("127.0.0.1:0", ports), daemon=True)
     first.start()
     port = ports.get(timeout=120)
@@ -212,12 +221,16 @@ async def streams(target: str, count: int, epochs: int, csv: bytes) -> dict:
 
 
 def _cpu_seconds(processes) -> float:
-    """User + system CPU seconds of the server processes so far (Linux /proc; NaN elsewhere):
-    divided by the calls, what one call costs the server beside the analysis itself."""
-    total = 0.0
-    for process in processes:
+    """User + system CPU seconds so far of the server processes and their children (the
+    analysis processes), from Linux /proc (NaN elsewhere): divided by the calls, what one call
+    costs the server."""
+    total, pids = 0.0, [process.pid for process in processes]
+    while pids:
+        pid = pids.pop()
         try:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                pids += [int(child) for child in children.read_text().split()]
         except OSError:
             return float("nan")
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -256,17 +269,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--analysis-processes",
+        type=int,
+        default=0,
+        help="one server sending each analysis to the first free of this many processes, "
+        "instead of --workers servers on one port",
+    )
     parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--stream-epochs", type=int, default=50, help="epochs each stream sends")
     args = parser.parse_args()
     csvs = [keras_csv(seed=seed) for seed in range(LOGS)]
+    if args.analysis_processes:
+        args.workers = args.analysis_processes  # the processes analysing, for the baseline
 
     baseline = in_process(csvs, args.workers, args.duration)
     single = in_process(csvs, 1, args.duration)
     print(f"in-process: {baseline['rps']:.0f} analyses/s on {args.workers} processes "
           f"({single['rps']:.0f}/s on 1, {single['ms_per_analysis']:.1f} ms each)")  # fmt: skip
 
-    processes, port = start_workers(args.workers)
+    processes, port = start_workers(args.workers, args.analysis_processes)
     target = f"127.0.0.1:{port}"
     results = []
     try:
@@ -308,6 +330,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     report = {
         "workers": args.workers,
+        "analysis_processes": args.analysis_processes,
         "cpu_count": os.cpu_count(),
         "duration_s": args.duration,
         "in_process": baseline,

@@ -1,8 +1,9 @@
 """Analysis off the event loop, under a concurrency cap and the caller's deadline.
 
 The engine is CPU-bound Python: it runs in a small thread pool so that the event loop keeps
-serving other calls (health checks, streams) meanwhile; ``--workers N`` adds processes to use
-more cores. At most ``max_concurrent`` analyses may be admitted (running or queued for a
+serving other calls (health checks, streams) meanwhile; ``--workers N`` adds whole server
+processes to use more cores, ``--analysis-processes N`` analysis processes behind this one
+(:mod:`analyzer.service.processes`). At most ``max_concurrent`` analyses may be admitted (running or queued for a
 thread); beyond that a call is shed at once with ``RESOURCE_EXHAUSTED``, since queueing it would
 only make every caller wait longer. A call's deadline travels into the worker thread, which
 checks the time left before each expensive step (parsing, then diagnosing).
@@ -15,7 +16,7 @@ import contextlib
 import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import grpc
@@ -43,11 +44,15 @@ def check_deadline(deadline: float | None) -> None:
 
 
 class AnalysisRunner:
-    """Runs analyses in threads, admitting at most ``max_concurrent`` at a time."""
+    """Runs analyses in threads (or in the processes of ``executor``, a
+    :class:`~analyzer.service.processes.ProcessDispatcher`), admitting at most
+    ``max_concurrent`` at a time."""
 
-    def __init__(self, *, max_concurrent: int, threads: int) -> None:
+    def __init__(
+        self, *, max_concurrent: int, threads: int = 2, executor: Executor | None = None
+    ) -> None:
         self.max_concurrent = max_concurrent
-        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="analysis")
+        self._executor = executor or ThreadPoolExecutor(threads, thread_name_prefix="analysis")
         self._admitted = 0
 
     @property

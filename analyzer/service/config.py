@@ -84,3 +84,6 @@ class ServerOptions:
     keepalive: Keepalive = field(default_factory=Keepalive)
     #: Let several processes bind the same port (``--workers``).
     reuse_port: bool = False
+    #: Run analyses in this many processes, each call in the first free one, instead of in
+    #: threads of the server process (``--analysis-processes``; 0: threads).
+    analysis_processes: int = 0

@@ -34,6 +34,13 @@ class ServiceError(Exception):
         self.reason = reason
         self.field = field
 
+    def __reduce__(self):  # rebuilt from its keywords when it comes from an analysis process
+        return _service_error, (self.code, self.message, self.reason, self.field)
+
+
+def _service_error(code, message, reason, field) -> ServiceError:
+    return ServiceError(code, message, reason=reason, field=field)
+
 
 def _pack(message) -> any_pb2.Any:
     packed = any_pb2.Any()

@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(flag, type=type, default=_env(flag.lstrip("-"), default), help=help, **kw)
 
     add("--address", "host:port to listen on", default=DEFAULT_ADDRESS)
-    add("--workers", "server processes sharing the port (SO_REUSEPORT)", type=int, default=1)
+    add("--workers", "server processes sharing the port (SO_REUSEPORT: spreads connections)",
+        type=int, default=1)  # fmt: skip
+    add("--analysis-processes", "run analyses in this many processes, each call in the first "
+        "free one (spreads calls; 0: threads of the server process; not with --workers)",
+        type=int, default=0)  # fmt: skip
     add("--tls-cert", "PEM server certificate (turns TLS on, with --tls-key)")
     add("--tls-key", "PEM private key of the server certificate")
     add("--tls-client-ca", "PEM CA bundle: require client certificates signed by it (mTLS)")
@@ -79,7 +83,13 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
         max_concurrent=args.max_concurrent,
         max_streams=args.max_streams,
     )
-    return ServerOptions(limits=limits, tls=tls, tokens=tokens, reuse_port=args.workers > 1)
+    return ServerOptions(
+        limits=limits,
+        tls=tls,
+        tokens=tokens,
+        reuse_port=args.workers > 1,
+        analysis_processes=args.analysis_processes,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.analysis_processes < 0:
+        parser.error("--analysis-processes must be 0 (threads) or more")
+    if args.analysis_processes and args.workers > 1:
+        parser.error("use either --workers (processes per connection) or --analysis-processes "
+                     "(processes per call), not both")  # fmt: skip
     if args.workers > 1:
         from analyzer.service.workers import run_workers
 

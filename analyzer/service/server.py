@@ -57,7 +57,14 @@ def create_server(address: str, options: ServerOptions | None = None) -> tuple[A
     """
     options = options or ServerOptions()
     limits = options.limits
-    runner = AnalysisRunner(max_concurrent=limits.max_concurrent, threads=limits.analysis_threads)
+    executor = None
+    if options.analysis_processes:
+        from analyzer.service.processes import ProcessDispatcher
+
+        executor = ProcessDispatcher(options.analysis_processes)
+    runner = AnalysisRunner(
+        max_concurrent=limits.max_concurrent, threads=limits.analysis_threads, executor=executor
+    )
     server = grpc.aio.server(
         interceptors=[ServiceInterceptor(options.tokens)],
         options=[

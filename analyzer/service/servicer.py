@@ -57,18 +57,28 @@ def _analyze_columns(
     run_name: str | None,
     hints: Hints | None,
     limits: IngestLimits,
+    source: str = "series",
     *,
     deadline: float | None,
 ) -> Diagnosis:
-    log = log_from_columns(columns, run_name=run_name, limits=limits)
+    log = log_from_columns(columns, run_name=run_name, limits=limits, source=source)
     check_deadline(deadline)
     return diagnose(log, hints=hints)
 
 
-def _analyze_session(session: StreamSession, *, deadline: float | None) -> Diagnosis:
-    log = session.log()
-    check_deadline(deadline)
-    return diagnose(log, hints=session.hints)
+def _analyze_session(runner: AnalysisRunner, session: StreamSession, time_remaining, **kw):
+    """The stream's run so far, diagnosed (the snapshot is taken here, on the loop, so that
+    its bookkeeping stays in the session whichever thread or process analyses it)."""
+    return runner.run(
+        _analyze_columns,
+        session.snapshot(),
+        session.run_name,
+        session.hints,
+        session.limits,
+        "stream",
+        time_remaining=time_remaining,
+        **kw,
+    )
 
 
 def _file_field(exc: InputError, files: list[tuple[str, bytes]]) -> str | None:
@@ -200,9 +210,7 @@ class AnalyzerServicer(pb_grpc.AnalyzerServiceServicer):
             if not session.due():
                 continue
             try:
-                diagnosis = await self._runner.run(
-                    _analyze_session, session, time_remaining=context.time_remaining()
-                )
+                diagnosis = await _analyze_session(self._runner, session, context.time_remaining())
             except ServiceError as exc:
                 if exc.reason != OVERLOADED:
                     raise
@@ -213,8 +221,8 @@ class AnalyzerServicer(pb_grpc.AnalyzerServiceServicer):
             raise _misuse("the stream ended before a start message")
         if session.points_received == 0:
             raise _misuse("the stream ended before any point was sent")
-        diagnosis = await self._runner.run(
-            _analyze_session, session, time_remaining=context.time_remaining(), shed=False
+        diagnosis = await _analyze_session(
+            self._runner, session, context.time_remaining(), shed=False
         )
         yield _update(session, diagnosis, final=True)
 

@@ -23,10 +23,9 @@ import numpy as np
 from analyzer.api.codec import SeriesColumn
 from analyzer.errors import InputError, LimitExceededError
 from analyzer.ingest import IngestLimits
-from analyzer.model import Granularity, TrainingLog
+from analyzer.model import Granularity
 from analyzer.model.findings import Diagnosis
 from analyzer.model.hints import Hints
-from analyzer.service.runs import log_from_columns
 
 
 class _Column:
@@ -96,8 +95,9 @@ class StreamSession:
         grown = self.steps_seen - self._analyzed_at
         return grown >= max(1, math.floor(self.refresh_growth * self._analyzed_at))
 
-    def log(self) -> TrainingLog:
-        """The run so far (copies the arrays: the analysis runs in another thread)."""
+    def snapshot(self) -> list[SeriesColumn]:
+        """The run so far as columns, copied (the analysis runs in another thread or process,
+        while points keep arriving), and from now on counted as analyzed."""
         columns = [
             SeriesColumn(
                 metric=name,
@@ -109,9 +109,7 @@ class StreamSession:
             for name in self._values
         ]
         self._analyzed_at = self.steps_seen
-        return log_from_columns(
-            columns, run_name=self.run_name, limits=self.limits, source="stream"
-        )
+        return columns
 
     def changed(self, diagnosis: Diagnosis) -> bool:
         """True when the set of findings or the primary finding differs from the last update

@@ -102,3 +102,18 @@ def serving(options: ServerOptions | None = None):
     """A fresh server with ``options`` and a stub on an insecure channel to it."""
     with ServerThread(options) as running, grpc.insecure_channel(running.target) as ch:
         yield running, pb_grpc.AnalyzerServiceStub(ch)
+
+
+def epoch_messages():
+    """A StreamAnalyze call feeding the bundled Keras log one epoch per message."""
+    import csv
+
+    with KERAS_CSV.open() as handle:
+        rows = list(csv.DictReader(handle))
+    yield pb.StreamAnalyzeRequest(start=pb.StreamStart(run_name="live"))
+    for row in rows:
+        point = pb.StreamPoint(
+            step=float(row["epoch"]),
+            values={"loss": float(row["loss"]), "val_loss": float(row["val_loss"])},
+        )
+        yield pb.StreamAnalyzeRequest(points=pb.StreamPoints(points=[point]))

@@ -16,7 +16,7 @@ from analyzer.api import codec
 from analyzer.api.v1 import analyzer_service_pb2 as pb
 from analyzer.detectors import SPECS
 from analyzer.model.findings import Code, Verdict
-from tests.service.conftest import KERAS_CSV, keras_request
+from tests.service.conftest import KERAS_CSV, epoch_messages, keras_request
 
 
 def test_analyze_log_returns_the_in_process_diagnosis(stub):
@@ -112,20 +112,6 @@ def test_list_detectors_is_the_catalog(stub):
     }
 
 
-def _epoch_messages():
-    import csv
-
-    with KERAS_CSV.open() as handle:
-        rows = list(csv.DictReader(handle))
-    yield pb.StreamAnalyzeRequest(start=pb.StreamStart(run_name="live"))
-    for row in rows:
-        point = pb.StreamPoint(
-            step=float(row["epoch"]),
-            values={"loss": float(row["loss"]), "val_loss": float(row["val_loss"])},
-        )
-        yield pb.StreamAnalyzeRequest(points=pb.StreamPoints(points=[point]))
-
-
 def _first_epoch_offline_reports_overfitting() -> int:
     """Independent of the stream: analyze every prefix of the log in process."""
     import csv
@@ -155,7 +141,7 @@ def _arr(rows, key):
 
 
 def test_stream_fed_epoch_by_epoch_reports_overfitting_once_it_starts(stub):
-    responses = list(stub.StreamAnalyze(_epoch_messages(), timeout=60))
+    responses = list(stub.StreamAnalyze(epoch_messages(), timeout=60))
     assert responses[-1].final and not any(r.final for r in responses[:-1])
     updates = responses[:-1]
     # An update is sent only when the findings or the primary change.
