@@ -20,6 +20,7 @@ from analyzer.service.errors import ServiceError
 from analyzer.service.main import main as server_main
 from analyzer.service.processes import CALLS_PER_PROCESS, AnalysisProcessDied, ProcessDispatcher
 from tests.service.conftest import ServerThread, epoch_messages, keras_request
+from tests.service.test_compare import _file_run
 
 
 def _pid_after(seconds: float) -> int:
@@ -122,6 +123,11 @@ def test_a_server_with_analysis_processes_answers_like_one_with_threads():
         answer = stub.AnalyzeLog(keras_request(), timeout=60)
         with pytest.raises(grpc.RpcError) as error:
             stub.AnalyzeLog(bad, timeout=60)
+        compared = stub.CompareRuns(
+            pb.CompareRunsRequest(runs=[_file_run("ex4_unscaled"), _file_run("ex4_minmax")]),
+            timeout=60,
+        )
+    assert compared.comparison.winner == "ex4_minmax/log"
     with ServerThread() as server, grpc.insecure_channel(server.target) as channel:
         expected = pb_grpc.AnalyzerServiceStub(channel).AnalyzeLog(keras_request(), timeout=60)
     assert answer == expected
