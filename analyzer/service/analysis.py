@@ -3,10 +3,10 @@
 The engine is CPU-bound Python: it runs in a small thread pool so that the event loop keeps
 serving other calls (health checks, streams) meanwhile; ``--workers N`` adds whole server
 processes to use more cores, ``--analysis-processes N`` analysis processes behind this one
-(:mod:`analyzer.service.processes`). At most ``max_concurrent`` analyses may be admitted (running or queued for a
-thread); beyond that a call is shed at once with ``RESOURCE_EXHAUSTED``, since queueing it would
-only make every caller wait longer. A call's deadline travels into the worker thread, which
-checks the time left before each expensive step (parsing, then diagnosing).
+(:mod:`analyzer.service.processes`). At most ``max_concurrent`` analyses may be admitted
+(running or queued); beyond that a call is shed at once with ``RESOURCE_EXHAUSTED``, since
+queueing it would only make every caller wait longer. A call's deadline travels with it, and
+the analysis checks the time left before each expensive step (parsing, then diagnosing).
 """
 
 from __future__ import annotations
