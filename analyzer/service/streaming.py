@@ -23,9 +23,10 @@ import numpy as np
 from analyzer.api.codec import SeriesColumn
 from analyzer.errors import InputError, LimitExceededError
 from analyzer.ingest import IngestLimits
-from analyzer.model import Granularity
+from analyzer.model import Granularity, TrainingLog
 from analyzer.model.findings import Diagnosis
 from analyzer.model.hints import Hints
+from analyzer.service.runs import log_from_columns
 
 
 class _Column:
@@ -110,6 +111,12 @@ class StreamSession:
         ]
         self._analyzed_at = self.steps_seen
         return columns
+
+    def log(self) -> TrainingLog:
+        """The run so far (a :meth:`snapshot`, read as one run)."""
+        return log_from_columns(
+            self.snapshot(), run_name=self.run_name, limits=self.limits, source="stream"
+        )
 
     def changed(self, diagnosis: Diagnosis) -> bool:
         """True when the set of findings or the primary finding differs from the last update
