@@ -73,6 +73,10 @@ class _Process:
         self.process.start()
         child.close()
         self.calls: collections.deque[Future] = collections.deque()
+        # Sends come from the event loop and from the reader thread: one at a time, each with
+        # its future queued first, so that answers (in order) meet their calls.
+        self.sending = threading.Lock()
+        self.dead = False
 
 
 #: Calls sent to a process before it answered the first: the second waits in its pipe, so the
@@ -125,10 +129,14 @@ class ProcessDispatcher(Executor):
             future.set_exception(exc)
             self._next(worker)
             return
-        worker.calls.append(future)
-        # a dead process: the reader sees its pipe close and fails the call
-        with contextlib.suppress(OSError):
-            worker.conn.send_bytes(data)
+        with worker.sending:
+            if worker.dead:  # it died after this slot was taken
+                future.set_exception(AnalysisProcessDied("the analysis process exited"))
+                return
+            worker.calls.append(future)
+            # a process dying now: the reader sees its pipe close and fails the call
+            with contextlib.suppress(OSError):
+                worker.conn.send_bytes(data)
 
     def _next(self, worker: _Process) -> None:
         """Give ``worker`` the oldest call still wanted, or mark it idle."""
@@ -143,6 +151,7 @@ class ProcessDispatcher(Executor):
                 return
 
     def _read_results(self) -> None:
+        """The reader thread: each answer to its future, each freed slot its next call."""
         while True:
             by_conn = {p.conn: p for p in self._processes}
             ready = connection.wait([*by_conn, self._stop_read])
@@ -167,11 +176,12 @@ class ProcessDispatcher(Executor):
         """Fail the calls of a process that died, and start another in its place."""
         dead.process.join(timeout=1)
         code = dead.process.exitcode
-        dead.conn.close()
-        for future in dead.calls:
-            future.set_exception(
-                AnalysisProcessDied(f"the analysis process exited (code {code}) during the call")
-            )
+        with dead.sending:
+            dead.dead = True
+            dead.conn.close()
+            died = f"the analysis process exited (code {code}) during the call"
+            for future in dead.calls:
+                future.set_exception(AnalysisProcessDied(died))
         with self._lock:
             self._idle = [slot for slot in self._idle if slot is not dead]
             if self._closed:

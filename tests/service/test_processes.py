@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import CancelledError, wait
+from concurrent.futures import CancelledError, ThreadPoolExecutor, wait
 
 import grpc
 import pytest
@@ -62,6 +62,18 @@ def test_calls_run_in_the_analysis_processes_in_parallel(dispatcher):
     pids = [f.result(30) for f in futures]
     assert set(pids) == set(dispatcher.pids) and os.getpid() not in pids
     assert time.monotonic() - started < 0.3 * 4 * 0.8  # not one after the other
+
+
+def _echo(value: int) -> int:
+    return value
+
+
+def test_each_answer_meets_its_call_when_many_threads_submit(dispatcher):
+    """Calls are sent from the event loop and from the reader thread (the next queued call)
+    at once; each process answers in order, so each send must queue its future first."""
+    with ThreadPoolExecutor(4) as submitters:
+        futures = list(submitters.map(lambda i: (i, dispatcher.submit(_echo, i)), range(400)))
+    assert all(future.result(60) == i for i, future in futures)
 
 
 def test_exceptions_come_back_with_their_fields(dispatcher):
