@@ -95,11 +95,6 @@ def options_from_args(args: argparse.Namespace) -> ServerOptions:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logs.configure(args.log_level)
-    try:
-        options = options_from_args(args)
-    except (OSError, ValueError) as exc:
-        parser.error(str(exc))
     if args.workers < 1:
         parser.error("--workers must be at least 1")
     if args.analysis_processes < 0:
@@ -107,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.analysis_processes and args.workers > 1:
         parser.error("use either --workers (processes per connection) or --analysis-processes "
                      "(processes per call), not both")  # fmt: skip
+    logs.configure(args.log_level)
+    try:
+        options = options_from_args(args)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
     if args.workers > 1:
         from analyzer.service.workers import run_workers
 

@@ -44,6 +44,10 @@ def _unpicklable():
     return lambda: None
 
 
+def _must_not_be_called(*args) -> None:
+    raise AssertionError("called")
+
+
 def _touch(path: str) -> None:
     open(path, "w").close()
 
@@ -160,7 +164,9 @@ def test_a_stream_gets_the_same_updates_from_analysis_processes():
     assert in_processes[-1].final and len(in_processes) > 2
 
 
-def test_workers_and_analysis_processes_do_not_mix(capsys):
+def test_workers_and_analysis_processes_do_not_mix(capsys, monkeypatch):
+    # a usage error must not reconfigure logging (it would write to this test's captured stderr)
+    monkeypatch.setattr("analyzer.service.logs.configure", _must_not_be_called)
     with pytest.raises(SystemExit) as stop:
         server_main(["--workers", "2", "--analysis-processes", "2"])
     assert stop.value.code == 2
