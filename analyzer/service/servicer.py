@@ -66,10 +66,12 @@ def _analyze_columns(
     return diagnose(log, hints=hints)
 
 
-def _analyze_session(runner: AnalysisRunner, session: StreamSession, time_remaining, **kw):
+async def _analyze_session(
+    runner: AnalysisRunner, session: StreamSession, time_remaining: float | None, *, shed=True
+) -> Diagnosis:
     """The stream's run so far, diagnosed (the snapshot is taken here, on the loop, so that
     its bookkeeping stays in the session whichever thread or process analyses it)."""
-    return runner.run(
+    return await runner.run(
         _analyze_columns,
         session.snapshot(),
         session.run_name,
@@ -77,7 +79,7 @@ def _analyze_session(runner: AnalysisRunner, session: StreamSession, time_remain
         session.limits,
         "stream",
         time_remaining=time_remaining,
-        **kw,
+        shed=shed,
     )
 
 
