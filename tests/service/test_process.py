@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from analyzer.api.v1 import analyzer_service_pb2 as pb
 from analyzer.api.v1 import analyzer_service_pb2_grpc as pb_grpc
+from tests.service.conftest import keras_request
 from tests.service.process import SERVER, ServerProcess
 
 LIST = pb.ListDetectorsRequest()
@@ -209,3 +210,33 @@ def test_workers_stop_when_the_parent_is_killed():
         while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
             time.sleep(0.1)
     assert all(_gone(pid) for pid in pids)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        found |= {int(child) for child in children.read_text().split()}
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+@pytest.mark.parametrize("stop", ["sigterm", "kill"])
+def test_analysis_processes_end_with_the_server(stop):
+    """Graceful stop or kill -9: no analysis process outlives the server (they read their pipe
+    and leave when it closes)."""
+    server = ServerProcess("--analysis-processes", "2")
+    with server.start():
+        with grpc.insecure_channel(server.target) as channel:
+            stub = pb_grpc.AnalyzerServiceStub(channel)
+            assert stub.AnalyzeLog(keras_request(), timeout=60).diagnosis.verdict
+        analysis = _children(server.proc.pid)
+        assert len(analysis) >= 2
+        if stop == "sigterm":
+            assert server.terminate() == 0
+        else:
+            server.proc.kill()
+            server.proc.wait(10)
+        deadline = time.monotonic() + 30
+        while not all(_gone(pid) for pid in analysis) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert all(_gone(pid) for pid in analysis)
