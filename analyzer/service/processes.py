@@ -21,7 +21,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import multiprocessing
-import os
 import pickle
 import signal
 import threading
@@ -212,8 +211,3 @@ class ProcessDispatcher(Executor):
             worker.process.join(timeout=None if wait else 0)
             if worker.process.is_alive() and not wait:
                 worker.process.terminate()
-
-
-def default_processes() -> int:
-    """One analysis process per core this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

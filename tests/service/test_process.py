@@ -159,6 +159,14 @@ def test_help_shows_effective_defaults_and_refuses_unknown_log_levels(monkeypatc
     assert "invalid choice: 'loud'" in capsys.readouterr().err
 
 
+def _all_gone(pids, timeout: float = 30) -> bool:
+    """Whether every process of ``pids`` exits within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return all(_gone(pid) for pid in pids)
+
+
 def _gone(pid: int) -> bool:
     """Whether process ``pid`` has exited (a zombie not yet reaped counts as exited)."""
     try:
@@ -206,10 +214,7 @@ def test_workers_stop_when_the_parent_is_killed():
         assert len(pids) == 2
         server.proc.kill()
         server.proc.wait(10)
-        deadline = time.monotonic() + 30
-        while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    assert all(_gone(pid) for pid in pids)
+    assert _all_gone(pids)
 
 
 def _children(pid: int) -> set[int]:
@@ -236,7 +241,4 @@ def test_analysis_processes_end_with_the_server(stop):
         else:
             server.proc.kill()
             server.proc.wait(10)
-        deadline = time.monotonic() + 30
-        while not all(_gone(pid) for pid in analysis) and time.monotonic() < deadline:
-            time.sleep(0.1)
-    assert all(_gone(pid) for pid in analysis)
+    assert _all_gone(analysis)
