@@ -102,7 +102,10 @@ class AnalysisRunner:
 
     def _finish(self, work: Future, result: asyncio.Future) -> None:
         self._admitted -= 1
-        if result.done() or work.cancelled():  # the caller gave up (deadline, cancellation)
+        if result.done():  # the caller gave up (deadline, cancellation)
+            return
+        if work.cancelled():  # dropped by shutdown while the caller still waits
+            result.cancel()
             return
         error = work.exception()
         if error is None:

@@ -128,3 +128,19 @@ def test_work_finishing_after_the_loop_closed_logs_no_error(caplog):
         release.set()
         runner._executor.shutdown(wait=True)
     assert not [r for r in caplog.records if "callback" in r.getMessage()]
+
+
+def test_a_call_still_queued_at_shutdown_is_cancelled_not_left_waiting():
+    async def main():
+        runner = AnalysisRunner(max_concurrent=4, threads=1)
+        release = threading.Event()
+        busy = asyncio.create_task(runner.run(_wait_for, release, time_remaining=None))
+        queued = asyncio.create_task(runner.run(_echo, 1, time_remaining=None))
+        await asyncio.sleep(0.05)
+        runner.shutdown()  # cancels the queued work
+        release.set()
+        assert await busy == "done"
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(queued, 5)
+
+    asyncio.run(main())
