@@ -15,7 +15,7 @@ from analyzer.compare import Comparison
 from analyzer.detectors.base import DetectorSpec
 from analyzer.model.findings import Diagnosis
 from analyzer_client import requests
-from analyzer_client.config import ClientConfig
+from analyzer_client.config import FROM_ENV, ClientConfig
 from analyzer_client.decode import detectors_from_proto
 from analyzer_client.errors import ServiceError, from_rpc_error
 from analyzer_client.requests import FileInput, HintsInput, SeriesInput
@@ -36,7 +36,7 @@ class AsyncAnalyzerClient:
         tls_cert=None,
         tls_key=None,
         token: str | None = None,
-        timeout: float | str | None = "env",
+        timeout: float | str | None = FROM_ENV,
         max_attempts: int = 5,
         config: ClientConfig | None = None,
     ) -> None:

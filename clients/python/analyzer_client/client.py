@@ -15,13 +15,11 @@ from analyzer.compare import Comparison
 from analyzer.detectors.base import DetectorSpec
 from analyzer.model.findings import Diagnosis
 from analyzer_client import requests
-from analyzer_client.config import ClientConfig
+from analyzer_client.config import FROM_ENV, ClientConfig
 from analyzer_client.decode import detectors_from_proto
 from analyzer_client.errors import ServiceError, from_rpc_error
 from analyzer_client.requests import FileInput, HintsInput, SeriesInput
 from analyzer_client.stream import StreamState
-
-_UNSET = "env"
 
 
 class AnalyzerClient:
@@ -42,7 +40,7 @@ class AnalyzerClient:
         tls_cert=None,
         tls_key=None,
         token: str | None = None,
-        timeout: float | str | None = _UNSET,
+        timeout: float | str | None = FROM_ENV,
         max_attempts: int = 5,
         config: ClientConfig | None = None,
     ) -> None:

@@ -82,6 +82,10 @@ def _seconds(value: str, name: str) -> float | None:
     return seconds or None
 
 
+#: ``timeout`` default: read ``ANALYZER_TIMEOUT`` (60 s when unset).
+FROM_ENV = "env"
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """Resolved connection settings (use :meth:`resolve` to build one from arguments and the
@@ -114,7 +118,7 @@ class ClientConfig:
         tls_cert: PemSource | None = None,
         tls_key: PemSource | None = None,
         token: str | None = None,
-        timeout: float | str | None = "env",
+        timeout: float | str | None = FROM_ENV,
         max_attempts: int = MAX_ATTEMPTS_CAP,
         environ: Mapping[str, str] | None = None,
     ) -> ClientConfig:
@@ -141,7 +145,7 @@ class ClientConfig:
                 token = Path(path).read_text(encoding="utf-8").strip().splitlines()[0].strip()
             except (OSError, IndexError) as exc:
                 raise ValueError(f"ANALYZER_TOKEN_FILE={path!r}: no token in it ({exc})") from None
-        if timeout == "env":
+        if timeout == FROM_ENV:
             raw = env.get("ANALYZER_TIMEOUT")
             timeout = DEFAULT_TIMEOUT if raw is None else _seconds(raw, "ANALYZER_TIMEOUT")
         if not 1 <= max_attempts <= MAX_ATTEMPTS_CAP:
